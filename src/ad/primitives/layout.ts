@@ -1,0 +1,231 @@
+/**
+ * Structural primitives, all linear: reshape, transpose (its own family under inverse
+ * permutation), slice and pad (each other's transposes), concat (transposed by slices),
+ * and astype (transposed by the opposite conversion).
+ */
+import * as K from '../../tensor/kernels/elementwise.ts';
+import { DTypeError, ShapeError } from '../../tensor/errors.ts';
+import { Tensor } from '../../tensor/tensor.ts';
+import {
+  shapeSize,
+  type Concat,
+  type DType,
+  type Pad,
+  type Reshape,
+  type Shape,
+  type Slice,
+  type Transpose,
+  type Check,
+} from '../../tensor/shape.ts';
+import { bind, definePrimitive, type Primitive } from '../core.ts';
+import { make, newBuffer, normalizeAxis } from './util.ts';
+
+export const reshapePrim = definePrimitive<{ readonly shape: Shape }>({
+  name: 'reshape',
+  shapeRule: ([x], { shape }) => {
+    if (shapeSize(shape) !== shapeSize(x!.shape)) throw new ShapeError('reshape', `cannot reshape ${shapeSize(x!.shape)} elements`, [x!.shape, shape]);
+    return { shape, dtype: x!.dtype };
+  },
+  // Tensors are immutable, so a reshape shares the buffer.
+  impl: ([x], { shape }) => make([...shape], x!.dtype, x!.data as Float32Array),
+  jvp: (_x, [t], { shape }) => (t ? reshape(t, shape) : null),
+  vjp: (ct, [x]) => [reshape(ct, x!.shape)],
+});
+
+function resolveShape(op: string, size: number, shape: readonly number[], from: Shape): number[] {
+  let unknownAt = -1;
+  let known = 1;
+  shape.forEach((d, i) => {
+    if (d === -1) {
+      if (unknownAt >= 0) throw new ShapeError(op, 'at most one dimension may be -1', [from, shape]);
+      unknownAt = i;
+    } else if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(op, `dimension ${d} is not a non-negative integer`, [from, shape]);
+    } else known *= d;
+  });
+  const out = [...shape];
+  if (unknownAt >= 0) {
+    if (known === 0 || size % known !== 0) throw new ShapeError(op, `cannot infer -1 for ${size} elements`, [from, shape]);
+    out[unknownAt] = size / known;
+  }
+  if (shapeSize(out) !== size) throw new ShapeError(op, `target holds ${shapeSize(out)} elements, tensor has ${size}`, [from, shape]);
+  return out;
+}
+
+/** Reshape (row-major); one dimension may be -1 and is solved at run time. */
+export function reshape<S extends Shape, D extends DType, const T extends Shape>(x: Tensor<S, D>, shape: T): Tensor<Reshape<T> & Shape, D> {
+  const resolved = resolveShape('reshape', x.size, shape, x.shape);
+  if (resolved.length === x.shape.length && resolved.every((d, i) => d === x.shape[i])) return x as unknown as Tensor<Reshape<T> & Shape, D>;
+  return bind(reshapePrim, [x], { shape: resolved }) as Tensor<Reshape<T> & Shape, D>;
+}
+
+export const transposePrim = definePrimitive<{ readonly perm: readonly number[] }>({
+  name: 'transpose',
+  shapeRule: ([x], { perm }) => ({ shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype }),
+  impl: ([x], { perm }) => {
+    const out = newBuffer(x!.dtype, x!.size);
+    K.transpose(x!.data, x!.shape, perm, out);
+    return make(perm.map((p) => x!.shape[p]!), x!.dtype, out);
+  },
+  jvp: (_x, [t], { perm }) => (t ? transpose(t, perm) : null),
+  vjp: (ct, _x, { perm }) => [transpose(ct, inversePermutation(perm))],
+});
+
+function inversePermutation(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inv[p] = i));
+  return inv;
+}
+
+/** Permutes axes (reverses them by default). */
+export function transpose<S extends Shape, D extends DType, const P extends readonly number[] | undefined = undefined>(
+  x: Tensor<S, D>,
+  perm?: P & Check<Transpose<S, P>>,
+): Tensor<Transpose<S, P> & Shape, D> {
+  const rank = x.shape.length;
+  const p = (perm as readonly number[] | undefined) ?? x.shape.map((_, i) => rank - 1 - i);
+  const seen = new Set<number>();
+  if (p.length !== rank) throw new ShapeError('transpose', `permutation ${JSON.stringify(p)} has length ${p.length}, tensor has rank ${rank}`, [x.shape]);
+  for (const a of p) {
+    if (!Number.isInteger(a) || a < 0 || a >= rank || seen.has(a)) throw new ShapeError('transpose', `${JSON.stringify(p)} is not a permutation of 0..${rank - 1}`, [x.shape]);
+    seen.add(a);
+  }
+  if (p.every((a, i) => a === i)) return x as unknown as Tensor<Transpose<S, P> & Shape, D>;
+  return bind(transposePrim, [x], { perm: p }) as Tensor<Transpose<S, P> & Shape, D>;
+}
+
+interface SliceParams {
+  readonly begin: readonly number[];
+  readonly size: readonly number[];
+}
+
+export const slicePrim: Primitive<SliceParams> = definePrimitive<SliceParams>({
+  name: 'slice',
+  shapeRule: ([x], { size }) => ({ shape: size, dtype: x!.dtype }),
+  impl: ([x], { begin, size }) => {
+    const out = newBuffer(x!.dtype, shapeSize(size));
+    K.slice(x!.data, x!.shape, begin, size, out);
+    return make([...size], x!.dtype, out);
+  },
+  jvp: (_x, [t], p) => (t ? bind(slicePrim, [t], p) : null),
+  vjp: (ct, [x], { begin, size }) => [
+    bind(padPrim, [ct], { pads: x!.shape.map((d, i) => [begin[i]!, d - begin[i]! - size[i]!] as const) }),
+  ],
+});
+
+/** The window of `x` starting at `begin` with extent `size` (-1: to the end of that axis). */
+export function slice<S extends Shape, D extends DType, const Z extends Shape>(
+  x: Tensor<S, D>,
+  begin: readonly number[],
+  size: Z & Check<Slice<S, Z>>,
+): Tensor<Slice<S, Z> & Shape, D> {
+  const rank = x.shape.length;
+  const sz = size as readonly number[];
+  if (begin.length !== rank || sz.length !== rank) throw new ShapeError('slice', `begin and size need ${rank} entries each`, [x.shape, sz]);
+  const resolved = sz.map((s, i) => (s === -1 ? x.shape[i]! - begin[i]! : s));
+  resolved.forEach((s, i) => {
+    const b = begin[i]!;
+    if (!Number.isInteger(b) || !Number.isInteger(s) || b < 0 || s < 0 || b + s > x.shape[i]!)
+      throw new ShapeError('slice', `axis ${i}: begin ${b} with size ${s} leaves the dimension ${x.shape[i]}`, [x.shape]);
+  });
+  return bind(slicePrim, [x], { begin: [...begin], size: resolved }) as Tensor<Slice<S, Z> & Shape, D>;
+}
+
+type PadPairs = readonly (readonly [number, number])[];
+
+export const padPrim: Primitive<{ readonly pads: PadPairs }> = definePrimitive<{ readonly pads: PadPairs }>({
+  name: 'pad',
+  shapeRule: ([x], { pads }) => ({ shape: x!.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]), dtype: x!.dtype }),
+  impl: ([x], { pads }) => {
+    const shape = x!.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
+    const out = newBuffer(x!.dtype, shapeSize(shape));
+    K.pad(x!.data, x!.shape, pads, out);
+    return make(shape, x!.dtype, out);
+  },
+  jvp: (_x, [t], p) => (t ? bind(padPrim, [t], p) : null),
+  vjp: (ct, [x], { pads }) => [bind(slicePrim, [ct], { begin: pads.map((p) => p[0]), size: x!.shape })],
+});
+
+/** Zero padding, `[before, after]` for each axis. */
+export function pad<S extends Shape, D extends DType, const P extends PadPairs>(x: Tensor<S, D>, pads: P & Check<Pad<S, P>>): Tensor<Pad<S, P> & Shape, D> {
+  const pp = pads as PadPairs;
+  if (pp.length !== x.shape.length) throw new ShapeError('pad', `needs one [before, after] pair per axis, got ${pp.length} for rank ${x.shape.length}`, [x.shape]);
+  for (const [b, a] of pp) if (!Number.isInteger(b) || !Number.isInteger(a) || b < 0 || a < 0) throw new ShapeError('pad', `paddings must be non-negative integers, got [${b}, ${a}]`, [x.shape]);
+  return bind(padPrim, [x], { pads: pp.map(([b, a]) => [b, a] as const) }) as Tensor<Pad<S, P> & Shape, D>;
+}
+
+export const concatPrim: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>({
+  name: 'concat',
+  shapeRule: (xs, { axis }) => {
+    const first = xs[0]!;
+    let total = 0;
+    for (const x of xs) {
+      if (x.dtype !== first.dtype) throw new DTypeError('concat', `operands have dtypes ${first.dtype} and ${x.dtype}`);
+      if (x.shape.length !== first.shape.length || x.shape.some((d, i) => i !== axis && d !== first.shape[i]))
+        throw new ShapeError('concat', `shapes differ off axis ${axis}`, [first.shape, x.shape]);
+      total += x.shape[axis]!;
+    }
+    return { shape: first.shape.map((d, i) => (i === axis ? total : d)), dtype: first.dtype };
+  },
+  impl: (xs, { axis }) => {
+    const shape = xs[0]!.shape.map((d, i) => (i === axis ? xs.reduce((s, x) => s + x.shape[axis]!, 0) : d));
+    const out = newBuffer(xs[0]!.dtype, shapeSize(shape));
+    K.concat(
+      xs.map((x) => x.data),
+      xs.map((x) => x.shape),
+      axis,
+      out,
+    );
+    return make(shape, xs[0]!.dtype, out);
+  },
+  jvp: (xs, ts, p) => (ts.some((t) => t) ? bind(concatPrim, ts.map((t, i) => t ?? zerosOf(xs[i]!)), p) : null),
+  vjp: (ct, xs, { axis }, _o, needs) => {
+    let offset = 0;
+    return xs.map((x, i) => {
+      const begin = ct.shape.map((_, j) => (j === axis ? offset : 0));
+      offset += x.shape[axis]!;
+      return needs[i] ? bind(slicePrim, [ct], { begin, size: x.shape }) : null;
+    });
+  },
+});
+
+function zerosOf(x: Tensor): Tensor {
+  return make(x.shape, x.dtype, newBuffer(x.dtype, x.size));
+}
+
+/** Joins tensors along `axis`; every other dimension must agree. */
+export function concat<const L extends readonly Tensor<Shape, D>[], D extends DType, const A extends number>(
+  xs: L,
+  axis: A,
+): Tensor<Concat<{ [K in keyof L]: L[K] extends Tensor<infer S> ? S : never }, A> & Shape, D> {
+  if (xs.length === 0) throw new ShapeError('concat', 'needs at least one tensor');
+  const ax = normalizeAxis('concat', axis, xs[0]!.shape.length, xs[0]!.shape);
+  if (xs.length === 1) return xs[0] as never;
+  return bind(concatPrim, xs, { axis: ax }) as never;
+}
+
+export const astypePrim = definePrimitive<{ readonly dtype: DType }>({
+  name: 'astype',
+  shapeRule: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
+  impl: ([x], { dtype }) => {
+    const out = newBuffer(dtype, x!.size);
+    out.set(x!.data);
+    return make(x!.shape, dtype, out);
+  },
+  jvp: (_x, [t], { dtype }) => (t ? astype(t, dtype) : null),
+  vjp: (ct, [x]) => [astype(ct, x!.dtype)],
+});
+
+/** Explicit dtype conversion (differentiable). */
+export function astype<S extends Shape, D2 extends DType>(x: Tensor<S>, dtype: D2): Tensor<S, D2> {
+  if (dtype !== 'f32' && dtype !== 'f64') throw new DTypeError('astype', `unknown dtype ${String(dtype)}`);
+  if (x.dtype === dtype) return x as Tensor<S, D2>;
+  return bind(astypePrim, [x], { dtype }) as Tensor<S, D2>;
+}
+
+/** Reshape to one dimension per sample: [N, ...] → [N, prod(...)]. */
+export function flattenBatch<N extends number, D extends DType>(x: Tensor<readonly [N, ...number[]], D>): Tensor<[N, number], D> {
+  return reshape(x, [x.shape[0]!, -1]) as unknown as Tensor<[N, number], D>;
+}
+
+export { Tensor };

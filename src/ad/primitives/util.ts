@@ -1,0 +1,67 @@
+import { DTypeError, ShapeError } from '../../tensor/errors.ts';
+import { allocate, Tensor, type ArrayFor } from '../../tensor/tensor.ts';
+import { sameShape, type DType, type Shape } from '../../tensor/shape.ts';
+import type { Aval } from '../core.ts';
+
+/** A tensor, or a plain number standing for a scalar of the other operand's dtype. */
+export type Operand<S extends Shape = Shape, D extends DType = DType> = Tensor<S, D> | number;
+
+export function newBuffer<D extends DType>(dtype: D, size: number): ArrayFor<D> {
+  return allocate(dtype, size);
+}
+
+export function make<S extends Shape, D extends DType>(shape: S, dtype: D, data: ArrayFor<D>): Tensor<S, D> {
+  return Tensor.fromBuffer(shape, dtype, data);
+}
+
+export function scalarOf(value: number, dtype: DType): Tensor<[]> {
+  const buf = allocate(dtype, 1);
+  buf[0] = value;
+  return Tensor.fromBuffer([] as [], dtype, buf);
+}
+
+/** Turns numbers into scalars of the tensors' common dtype; mixing dtypes is a DTypeError. */
+export function toTensors(op: string, operands: readonly Operand[]): Tensor[] {
+  let dtype: DType | undefined;
+  for (const x of operands) {
+    if (x instanceof Tensor) {
+      if (dtype && x.dtype !== dtype) throw new DTypeError(op, `operands have dtypes ${dtype} and ${x.dtype}; convert one with astype first`);
+      dtype = x.dtype;
+    } else if (typeof x !== 'number') {
+      throw new DTypeError(op, `operand is ${x === null ? 'null' : typeof x}, not a tensor or a number`);
+    }
+  }
+  const d = dtype ?? 'f32';
+  return operands.map((x) => (x instanceof Tensor ? x : scalarOf(x, d)));
+}
+
+export function sameDType(op: string, avals: readonly Aval[]): DType {
+  const d = avals[0]!.dtype;
+  for (const a of avals) if (a.dtype !== d) throw new DTypeError(op, `operands have dtypes ${d} and ${a.dtype}; convert one with astype first`);
+  return d;
+}
+
+/** Runtime broadcasting of shapes; a ShapeError names the op and both shapes. */
+export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da === db || db === 1) out[i] = da;
+    else if (da === 1) out[i] = db;
+    else throw new ShapeError(op, 'shapes do not broadcast', [a, b]);
+  }
+  return out;
+}
+
+export function normalizeAxis(op: string, axis: number, rank: number, shape: Shape): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new ShapeError(op, `axis ${axis} is out of range for rank ${rank}`, [shape]);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+export function requireSameShape(op: string, a: Shape, b: Shape): void {
+  if (!sameShape(a, b)) throw new ShapeError(op, 'shapes differ', [a, b]);
+}

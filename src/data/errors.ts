@@ -1,0 +1,65 @@
+/**
+ * Typed errors of the data layer. Every loader reports failure as a
+ * `DataError` whose message names the file (when there is one) and what is
+ * wrong with it; `code` is a stable machine-readable tag.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+
+export type DataErrorCode =
+  | 'missing-file'
+  | 'unreadable'
+  | 'truncated'
+  | 'unsupported-transfer-syntax'
+  | 'unsupported-format'
+  | 'size-mismatch'
+  | 'bad-label'
+  | 'single-class'
+  | 'empty-dataset'
+  | 'bad-manifest'
+  | 'bad-mask'
+  | 'bad-option'
+  | 'missing-dependency'
+  | 'write-failed';
+
+export class DataError extends Error {
+  readonly code: DataErrorCode;
+  readonly file?: string;
+
+  constructor(code: DataErrorCode, message: string, options?: { file?: string; cause?: unknown }) {
+    const file = options?.file;
+    super(file !== undefined && !message.includes(file) ? `${file}: ${message}` : message);
+    this.name = 'DataError';
+    this.code = code;
+    if (file !== undefined) this.file = file;
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
+  }
+}
+
+export const isDataError = (e: unknown): e is DataError => e instanceof DataError;
+
+/** Left with a new DataError. */
+export const fail = <T = never>(
+  code: DataErrorCode,
+  message: string,
+  file?: string,
+  cause?: unknown,
+): E.Either<DataError, T> => E.left(new DataError(code, message, { file, cause }));
+
+/** Unwrap an Either, throwing its DataError. */
+export const orThrow = <T>(r: E.Either<DataError, T>): T => {
+  if (E.isLeft(r)) throw r.left;
+  return r.right;
+};
+
+/** Text of an unknown thrown value (libraries sometimes throw strings). */
+export const describeThrown = (e: unknown): string => {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  // dicom-parser wraps errors as { exception, dataSet }
+  if (typeof e === 'object' && e !== null && 'exception' in e) return describeThrown((e as { exception: unknown }).exception);
+  try {
+    return JSON.stringify(e);
+  } catch {
+    return String(e);
+  }
+};

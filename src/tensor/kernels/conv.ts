@@ -1,0 +1,248 @@
+import { GEMM_NR, gemmPacked, packPanelA, packPanelB } from './matmul.ts';
+import type { Conv2dGeometry, FloatArray } from './types.ts';
+
+/*
+ * 2-D convolution (cross-correlation, NCHW / OIHW) and its two adjoints, all as GEMMs on the
+ * blocked driver of matmul.ts with the im2col matrix never materialised: its panels are packed
+ * straight from the image.
+ *
+ *   forward         out_b [o, P]  = W [o, K] · col(x_b) [K, P]
+ *   input adjoint   dx_b          = col2im(Wᵀ [K, o] · dy_b [o, P])
+ *   filter adjoint  dW [o, K]     = Σ_b dy_b [o, P] · col(x_b)ᵀ [P, K]
+ *
+ * with K = c·kh·kw (index (ic, ky, kx)) and P = outH·outW (index (oy, ox)).
+ */
+
+const NR = GEMM_NR;
+
+/** f64 scratch reused across calls (grows). */
+let colScratch = new Float64Array(0);
+let dwScratch = new Float64Array(0);
+
+function scratchCol(len: number): Float64Array {
+  if (colScratch.length < len) colScratch = new Float64Array(len);
+  return colScratch;
+}
+
+/**
+ * Packs rows [p0, p0+kc) (index (ic,ky,kx)) × columns [j0, j0+nc) (pixels (oy,ox)) of
+ * col(x_b) into NR-column slivers.
+ */
+function packIm2col(
+  x: FloatArray, xOff: number, g: Conv2dGeometry,
+  dst: Float64Array, p0: number, kc: number, j0: number, nc: number,
+): void {
+  const { h, w, kh, kw, strideH, strideW, padTop, padLeft, outW } = g;
+  const khw = kh * kw, plane = h * w;
+  const sliverStride = kc * NR;
+  let ic = Math.floor(p0 / khw);
+  let rem = p0 - ic * khw;
+  let ky = Math.floor(rem / kw);
+  let kx = rem - ky * kw;
+  const oy0 = Math.floor(j0 / outW), ox0 = j0 - oy0 * outW;
+  for (let pp = 0; pp < kc; pp++) {
+    const xPlane = xOff + ic * plane;
+    let oy = oy0, ox = ox0;
+    let jj = 0;
+    while (jj < nc) {
+      // one output-row run: columns jj .. jj+run-1 are pixels (oy, ox .. ox+run-1)
+      let run = outW - ox;
+      if (run > nc - jj) run = nc - jj;
+      const iy = oy * strideH - padTop + ky;
+      if (iy < 0 || iy >= h) {
+        for (let t = 0; t < run; t++) {
+          const j = jj + t;
+          dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = 0;
+        }
+      } else {
+        const row = xPlane + iy * w;
+        let ix = ox * strideW - padLeft + kx;
+        for (let t = 0; t < run; t++) {
+          const j = jj + t;
+          dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = ix >= 0 && ix < w ? x[row + ix]! : 0;
+          ix += strideW;
+        }
+      }
+      jj += run;
+      ox = 0;
+      oy++;
+    }
+    // zero the tail of the last sliver
+    for (let j = nc; (j & 3) !== 0; j++) dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = 0;
+    if (++kx === kw) {
+      kx = 0;
+      if (++ky === kh) {
+        ky = 0;
+        ic++;
+      }
+    }
+  }
+}
+
+/**
+ * Packs rows [p0, p0+kc) (pixels) × columns [j0, j0+nc) (index (ic,ky,kx)) of col(x_b)ᵀ into
+ * NR-column slivers.
+ */
+function packIm2colT(
+  x: FloatArray, xOff: number, g: Conv2dGeometry,
+  dst: Float64Array, p0: number, kc: number, j0: number, nc: number,
+): void {
+  const { h, w, kh, kw, strideH, strideW, padTop, padLeft, outW } = g;
+  const khw = kh * kw, plane = h * w;
+  const sliverStride = kc * NR;
+  let ic = Math.floor(j0 / khw);
+  let rem = j0 - ic * khw;
+  let ky = Math.floor(rem / kw);
+  let kx = rem - ky * kw;
+  const oy0 = Math.floor(p0 / outW), ox0 = p0 - oy0 * outW;
+  const ncPad = Math.ceil(nc / NR) * NR;
+  for (let jj = 0; jj < ncPad; jj++) {
+    let d = (jj >> 2) * sliverStride + (jj & 3);
+    if (jj >= nc) {
+      for (let pp = 0; pp < kc; pp++) dst[d + pp * NR] = 0;
+      continue;
+    }
+    const xPlane = xOff + ic * plane;
+    let oy = oy0, ox = ox0;
+    let pp = 0;
+    while (pp < kc) {
+      let run = outW - ox;
+      if (run > kc - pp) run = kc - pp;
+      const iy = oy * strideH - padTop + ky;
+      if (iy < 0 || iy >= h) {
+        for (let t = 0; t < run; t++) {
+          dst[d] = 0;
+          d += NR;
+        }
+      } else {
+        const row = xPlane + iy * w;
+        let ix = ox * strideW - padLeft + kx;
+        for (let t = 0; t < run; t++) {
+          dst[d] = ix >= 0 && ix < w ? x[row + ix]! : 0;
+          d += NR;
+          ix += strideW;
+        }
+      }
+      pp += run;
+      ox = 0;
+      oy++;
+    }
+    if (++kx === kw) {
+      kx = 0;
+      if (++ky === kh) {
+        ky = 0;
+        ic++;
+      }
+    }
+  }
+}
+
+/** out [n,o,outH,outW] = conv2d(x [n,c,h,w], w [o,c,kh,kw]); overwritten. */
+export function conv2d(x: FloatArray, w: FloatArray, g: Conv2dGeometry, out: FloatArray): void {
+  const { n, c, h, o, kh, kw, outH, outW } = g;
+  const K = c * kh * kw, P = outH * outW;
+  const xStride = c * h * g.w;
+  for (let b = 0; b < n; b++) {
+    const xOff = b * xStride;
+    gemmPacked(
+      o, P, K,
+      (dst, i0, mc, p0, kc) => packPanelA(w, i0 * K + p0, K, 1, mc, kc, dst),
+      (dst, p0, kc, j0, nc) => packIm2col(x, xOff, g, dst, p0, kc, j0, nc),
+      out, b * o * P, P, false,
+    );
+  }
+}
+
+/** Adds the column block dcol [K, cols] (pixels j0 .. j0+cols) into dx_b (col2im). */
+function col2im(
+  dcol: Float64Array, cols: number, j0: number,
+  out: FloatArray, xOff: number, g: Conv2dGeometry,
+): void {
+  const { c, h, w, kh, kw, strideH, strideW, padTop, padLeft, outW } = g;
+  const plane = h * w;
+  let p = 0;
+  const oyStart = Math.floor(j0 / outW), oxStart = j0 - oyStart * outW;
+  for (let ic = 0; ic < c; ic++) {
+    const xPlane = xOff + ic * plane;
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++, p++) {
+        const src = p * cols;
+        let oy = oyStart, ox = oxStart;
+        let jj = 0;
+        while (jj < cols) {
+          let run = outW - ox;
+          if (run > cols - jj) run = cols - jj;
+          const iy = oy * strideH - padTop + ky;
+          if (iy >= 0 && iy < h) {
+            const row = xPlane + iy * w;
+            // valid ox range: 0 <= ox*strideW - padLeft + kx < w
+            let t0 = 0, t1 = run;
+            let ix = ox * strideW - padLeft + kx;
+            while (t0 < t1 && ix < 0) {
+              t0++;
+              ix += strideW;
+            }
+            const lastIx = (ox + t1 - 1) * strideW - padLeft + kx;
+            if (lastIx >= w) t1 -= Math.floor((lastIx - w) / strideW) + 1;
+            const s = src + jj;
+            for (let t = t0; t < t1; t++) {
+              out[row + ix] = out[row + ix]! + dcol[s + t]!;
+              ix += strideW;
+            }
+          }
+          jj += run;
+          ox = 0;
+          oy++;
+        }
+      }
+    }
+  }
+}
+
+/** out [n,c,h,w] = the adjoint of conv2d w.r.t. x applied to y [n,o,outH,outW]; overwritten. */
+export function conv2dInputAdjoint(y: FloatArray, w: FloatArray, g: Conv2dGeometry, out: FloatArray): void {
+  const { n, c, h, o, kh, kw, outH, outW } = g;
+  const K = c * kh * kw, P = outH * outW;
+  const xStride = c * h * g.w;
+  out.fill(0, 0, n * xStride);
+  if (P === 0 || K === 0) return;
+  // column chunks of whole output rows, so the dcol block stays cache-resident
+  let chunk = Math.floor(65536 / K / outW) * outW;
+  if (chunk < outW) chunk = outW;
+  if (chunk > P) chunk = P;
+  const dcol = scratchCol(K * chunk);
+  for (let b = 0; b < n; b++) {
+    const yOff = b * o * P, xOff = b * xStride;
+    for (let j0 = 0; j0 < P; j0 += chunk) {
+      const cols = P - j0 < chunk ? P - j0 : chunk;
+      gemmPacked(
+        K, cols, o,
+        (dst, i0, mc, p0, kc) => packPanelA(w, i0 + p0 * K, 1, K, mc, kc, dst),
+        (dst, p0, kc, jb, nc) => packPanelB(y, yOff + p0 * P + j0 + jb, P, 1, kc, nc, dst),
+        dcol, 0, cols, false,
+      );
+      col2im(dcol, cols, j0, out, xOff, g);
+    }
+  }
+}
+
+/** out [o,c,kh,kw] = the adjoint of conv2d w.r.t. w applied to (x, y); overwritten. */
+export function conv2dFilterAdjoint(x: FloatArray, y: FloatArray, g: Conv2dGeometry, out: FloatArray): void {
+  const { n, c, h, o, kh, kw, outH, outW } = g;
+  const K = c * kh * kw, P = outH * outW;
+  const xStride = c * h * g.w;
+  const len = o * K;
+  if (dwScratch.length < len) dwScratch = new Float64Array(len);
+  const dw = dwScratch;
+  dw.fill(0, 0, len);
+  for (let b = 0; b < n; b++) {
+    const yOff = b * o * P, xOff = b * xStride;
+    gemmPacked(
+      o, K, P,
+      (dst, i0, mc, p0, kc) => packPanelA(y, yOff + i0 * P + p0, P, 1, mc, kc, dst),
+      (dst, p0, kc, j0, nc) => packIm2colT(x, xOff, g, dst, p0, kc, j0, nc),
+      dw, 0, K, true,
+    );
+  }
+  for (let i = 0; i < len; i++) out[i] = dw[i]!;
+}

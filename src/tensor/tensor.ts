@@ -1,0 +1,209 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { ArgumentError, DTypeError, ShapeError } from './errors.ts';
+import { formatShape, shapeSize, type DType, type Shape } from './shape.ts';
+import type { FloatArray } from './kernels/types.ts';
+
+export type { DType, Shape } from './shape.ts';
+export type ArrayFor<D extends DType> = D extends 'f64' ? Float64Array : Float32Array;
+
+/**
+ * What autodiff attaches to a traced tensor. The tensor layer only carries it; src/ad gives it meaning.
+ * `primal` is the value one level down, so reading a traced tensor's numbers reads through the levels.
+ */
+export interface TracerPayload {
+  readonly primal: Tensor;
+}
+
+/**
+ * An immutable, row-major, contiguous tensor. The shape lives in the type `S`;
+ * `D` is the dtype. A tensor is either concrete (it owns `data`) or a tracer that an
+ * autodiff interpreter created (it carries a payload and reads its numbers through its primal).
+ */
+export class Tensor<S extends Shape = Shape, D extends DType = DType> {
+  readonly size: number;
+  private constructor(
+    readonly shape: S,
+    readonly dtype: D,
+    /** @internal */ readonly concrete: ArrayFor<D> | undefined,
+    /** @internal */ readonly tracer: TracerPayload | undefined,
+  ) {
+    this.size = shapeSize(shape);
+    Object.freeze(shape);
+  }
+
+  /** @internal wraps a buffer without copying; the caller gives up ownership. */
+  static fromBuffer<S extends Shape, D extends DType>(shape: S, dtype: D, data: ArrayFor<D>): Tensor<S, D> {
+    return new Tensor(shape, dtype, data, undefined);
+  }
+
+  /** @internal creates a traced tensor; only interpreters in src/ad call this. */
+  static traced<S extends Shape, D extends DType>(shape: S, dtype: D, payload: TracerPayload): Tensor<S, D> {
+    return new Tensor(shape, dtype, undefined, payload);
+  }
+
+  get rank(): S['length'] {
+    return this.shape.length;
+  }
+
+  /** The values as a typed array (read-only by contract: tensors are immutable). Traced tensors give their primal's values. */
+  get data(): Readonly<ArrayFor<D>> {
+    let t: Tensor = this;
+    while (t.concrete === undefined) t = t.tracer!.primal;
+    return t.concrete as ArrayFor<D>;
+  }
+
+  /** Nested arrays of the values (row-major), or a number for a scalar. */
+  toArray(): NestedArray<S> {
+    const data = this.data;
+    const shape = this.shape;
+    if (shape.length === 0) return data[0] as NestedArray<S>;
+    const build = (axis: number, offset: number): unknown[] => {
+      const n = shape[axis]!;
+      const out = new Array<unknown>(n);
+      if (axis === shape.length - 1) {
+        for (let i = 0; i < n; i++) out[i] = data[offset + i];
+        return out;
+      }
+      const step = shapeSize(shape.slice(axis + 1));
+      for (let i = 0; i < n; i++) out[i] = build(axis + 1, offset + i * step);
+      return out;
+    };
+    return build(0, 0) as NestedArray<S>;
+  }
+
+  /** A flat array of the values. */
+  toFlatArray(): number[] {
+    return Array.from(this.data);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError('item', 'needs a tensor with exactly one element', [this.shape]);
+    return this.data[0]!;
+  }
+
+  toString(): string {
+    return `Tensor<${formatShape(this.shape)}, ${this.dtype}>${this.tracer ? ' (traced)' : ''}`;
+  }
+}
+
+export type NestedArray<S extends Shape> = S extends readonly []
+  ? number
+  : S extends readonly [number, ...infer R extends number[]]
+    ? NestedArray<R>[]
+    : unknown[];
+
+export interface DTypeOption<D extends DType> {
+  readonly dtype?: D;
+}
+
+export function allocate<D extends DType>(dtype: D, size: number): ArrayFor<D> {
+  return (dtype === 'f64' ? new Float64Array(size) : new Float32Array(size)) as ArrayFor<D>;
+}
+
+function validateShape(op: string, shape: readonly number[]): ShapeError | undefined {
+  if (!Array.isArray(shape)) return new ShapeError(op, `shape must be an array of dimensions, got ${String(shape)}`);
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      return new ShapeError(op, `dimension ${String(d)} is not a non-negative integer`, [shape]);
+    }
+  }
+  return undefined;
+}
+
+function flatten(values: unknown, out: number[]): void {
+  if (Array.isArray(values)) for (const v of values) flatten(v, out);
+  else out.push(values as number);
+}
+
+type DataInput = ArrayLike<number> | readonly unknown[];
+
+/**
+ * Validates outside data against a shape. Returns `Left(ShapeError)` when the shape is malformed,
+ * the element count differs from the shape's product, or a value is not a number.
+ */
+export function fromArray<const S extends Shape, D extends DType = 'f32'>(
+  shape: S,
+  data: DataInput,
+  options: DTypeOption<D> = {},
+): E.Either<ShapeError, Tensor<S, D>> {
+  const dtype = (options.dtype ?? 'f32') as D;
+  if (dtype !== 'f32' && dtype !== 'f64') return E.left(new ShapeError('fromArray', `unknown dtype ${String(dtype)}`));
+  const bad = validateShape('fromArray', shape);
+  if (bad) return E.left(bad);
+  let flat: ArrayLike<number>;
+  if (Array.isArray(data)) {
+    const out: number[] = [];
+    flatten(data, out);
+    flat = out;
+  } else if (data !== null && typeof data === 'object' && typeof (data as ArrayLike<number>).length === 'number') {
+    flat = data as ArrayLike<number>;
+  } else {
+    return E.left(new ShapeError('fromArray', 'data must be an array or a typed array', [shape]));
+  }
+  const size = shapeSize(shape);
+  if (flat.length !== size) {
+    return E.left(new ShapeError('fromArray', `data has ${flat.length} elements but shape ${formatShape(shape)} needs ${size}`, [shape]));
+  }
+  const buf = allocate(dtype, size);
+  for (let i = 0; i < size; i++) {
+    const v = flat[i];
+    if (typeof v !== 'number') return E.left(new ShapeError('fromArray', `element ${i} is ${typeof v}, not a number`, [shape]));
+    buf[i] = v;
+  }
+  return E.right(Tensor.fromBuffer([...shape] as unknown as S, dtype, buf));
+}
+
+/** Like `fromArray`, but throws the `ShapeError`. */
+export function tensor<const S extends Shape, D extends DType = 'f32'>(data: DataInput, shape: S, options: DTypeOption<D> = {}): Tensor<S, D> {
+  const result = fromArray(shape, data, options);
+  if (E.isLeft(result)) throw result.left;
+  return result.right;
+}
+
+/** A rank-0 tensor. */
+export function scalar<D extends DType = 'f32'>(value: number, options: DTypeOption<D> = {}): Tensor<[], D> {
+  return tensor([value], [] as [], options);
+}
+
+export function full<const S extends Shape, D extends DType = 'f32'>(shape: S, value: number, options: DTypeOption<D> = {}): Tensor<S, D> {
+  const bad = validateShape('full', shape);
+  if (bad) throw bad;
+  const dtype = (options.dtype ?? 'f32') as D;
+  const buf = allocate(dtype, shapeSize(shape));
+  if (value !== 0) buf.fill(value);
+  return Tensor.fromBuffer([...shape] as unknown as S, dtype, buf);
+}
+
+export function zeros<const S extends Shape, D extends DType = 'f32'>(shape: S, options: DTypeOption<D> = {}): Tensor<S, D> {
+  return full(shape, 0, options);
+}
+
+export function ones<const S extends Shape, D extends DType = 'f32'>(shape: S, options: DTypeOption<D> = {}): Tensor<S, D> {
+  return full(shape, 1, options);
+}
+
+/** [start, start+step, …) below stop, as a 1-D tensor. */
+export function arange<D extends DType = 'f32'>(start: number, stop?: number, step = 1, options: DTypeOption<D> = {}): Tensor<[number], D> {
+  const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
+  if (step === 0 || !Number.isFinite(step)) throw new ArgumentError('arange', `step must be finite and non-zero, got ${step}`);
+  const n = Math.max(0, Math.ceil((hi - lo) / step));
+  const dtype = (options.dtype ?? 'f32') as D;
+  const buf = allocate(dtype, n);
+  for (let i = 0; i < n; i++) buf[i] = lo + i * step;
+  return Tensor.fromBuffer([n] as [number], dtype, buf);
+}
+
+/** Copies into the other dtype (an explicit conversion; ops never mix dtypes silently). Concrete values only; see `astype` in ops for traced values. */
+export function convertConcrete<S extends Shape, D2 extends DType>(x: Tensor<S>, dtype: D2): Tensor<S, D2> {
+  if (dtype !== 'f32' && dtype !== 'f64') throw new DTypeError('astype', `unknown dtype ${String(dtype)}`);
+  const buf = allocate(dtype, x.size);
+  buf.set(x.data);
+  return Tensor.fromBuffer(x.shape, dtype, buf);
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}
+
+export type { FloatArray };
