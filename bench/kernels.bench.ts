@@ -3,7 +3,8 @@
  *
  *   npx tsx bench/kernels.bench.ts        prints a table and writes bench/results/kernels.json
  *
- * `runKernelBench()` is exported for bench/run.ts.
+ * `runKernelBench()` is exported for bench/run.ts: it prints the table, writes the JSON and returns
+ * the rows.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -100,8 +101,25 @@ function specs(): Spec[] {
   return out;
 }
 
-/** Runs every kernel benchmark and returns one row per task. */
+/** Runs every kernel benchmark, prints the table, writes bench/results/kernels.json, returns the rows. */
 export async function runKernelBench(): Promise<Row[]> {
+  const rows = await measure();
+  console.log(formatTable(rows));
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'kernels.json');
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    threads: 1,
+  };
+  writeFileSync(file, JSON.stringify({ meta, rows }, null, 2) + '\n');
+  console.log(`\nwrote ${file}`);
+  return rows;
+}
+
+async function measure(): Promise<Row[]> {
   const list = specs();
   const bench = new Bench({ name: 'cpu kernels', time: 400, iterations: 5, warmupTime: 100, warmupIterations: 2, throws: true });
   for (const s of list) bench.add(s.name, s.fn);
@@ -146,24 +164,8 @@ export function formatTable(rows: readonly Row[]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
-async function main(): Promise<void> {
-  const rows = await runKernelBench();
-  console.log(formatTable(rows));
-  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'kernels.json');
-  const meta = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    threads: 1,
-  };
-  writeFileSync(file, JSON.stringify({ meta, rows }, null, 2) + '\n');
-  console.log(`\nwrote ${file}`);
-}
-
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e: unknown) => {
+  runKernelBench().catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;
   });

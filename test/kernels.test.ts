@@ -277,6 +277,8 @@ const convFixed: Conv2dGeometry[] = [
   same(1, 1, 16, 70, 70, 5),
   same(4, 8, 9, 11, 11, 1),
   same(2, 5, 6, 23, 29, 5, 3),
+  same(1, 3, 4, 150, 150, 3, 2),
+  same(1, 2, 100, 12, 13, 2),
   { n: 2, c: 3, o: 5, h: 20, w: 31, kh: 3, kw: 5, strideH: 1, strideW: 2, padTop: 0, padLeft: 0, outH: 18, outW: 14 },
   { n: 1, c: 70, o: 70, h: 6, w: 6, kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, outH: 6, outW: 6 },
 ];

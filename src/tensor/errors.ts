@@ -1,15 +1,7 @@
+import { FgflowError } from '../errors.ts';
 import { formatShape } from './shape.ts';
 
-/** Base of every error fgflow raises on purpose; `code` is stable for programs, the message for people. */
-export class FgflowError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export { FgflowError };
 
 /** A shape that does not fit an operation: names the operation and the shapes involved. */
 export class ShapeError extends FgflowError {

@@ -14,6 +14,8 @@ import type { Conv2dGeometry, FloatArray } from './types.ts';
  */
 
 const NR = GEMM_NR;
+// The packers below index slivers with `j >> 2` / `j & 3`.
+if (NR !== 4) throw new Error('conv.ts assumes the GEMM micro-kernel is 4 columns wide');
 
 /** f64 scratch reused across calls (grows). */
 let colScratch = new Float64Array(0);
@@ -56,12 +58,20 @@ function packIm2col(
         }
       } else {
         const row = xPlane + iy * w;
-        let ix = ox * strideW - padLeft + kx;
-        for (let t = 0; t < run; t++) {
-          const j = jj + t;
-          dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = ix >= 0 && ix < w ? x[row + ix]! : 0;
-          ix += strideW;
+        const ix0 = ox * strideW - padLeft + kx;
+        // t in [t0, t1) reads inside the row; the rest is padding
+        const t0 = ix0 >= 0 ? 0 : Math.min(run, Math.ceil(-ix0 / strideW));
+        let t1 = run;
+        const lastIx = ix0 + (run - 1) * strideW;
+        if (lastIx >= w) t1 = Math.max(t0, run - (Math.floor((lastIx - w) / strideW) + 1));
+        let j = jj;
+        for (let t = 0; t < t0; t++, j++) dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = 0;
+        let src = row + ix0 + t0 * strideW;
+        for (let t = t0; t < t1; t++, j++) {
+          dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = x[src]!;
+          src += strideW;
         }
+        for (let t = t1; t < run; t++, j++) dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = 0;
       }
       jj += run;
       ox = 0;
@@ -116,12 +126,18 @@ function packIm2colT(
         }
       } else {
         const row = xPlane + iy * w;
-        let ix = ox * strideW - padLeft + kx;
-        for (let t = 0; t < run; t++) {
-          dst[d] = ix >= 0 && ix < w ? x[row + ix]! : 0;
-          d += NR;
-          ix += strideW;
+        const ix0 = ox * strideW - padLeft + kx;
+        const t0 = ix0 >= 0 ? 0 : Math.min(run, Math.ceil(-ix0 / strideW));
+        let t1 = run;
+        const lastIx = ix0 + (run - 1) * strideW;
+        if (lastIx >= w) t1 = Math.max(t0, run - (Math.floor((lastIx - w) / strideW) + 1));
+        for (let t = 0; t < t0; t++, d += NR) dst[d] = 0;
+        let src = row + ix0 + t0 * strideW;
+        for (let t = t0; t < t1; t++, d += NR) {
+          dst[d] = x[src]!;
+          src += strideW;
         }
+        for (let t = t1; t < run; t++, d += NR) dst[d] = 0;
       }
       pp += run;
       ox = 0;

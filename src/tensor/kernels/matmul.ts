@@ -18,11 +18,15 @@ const NC = 2048;
 /** Below this many multiply-adds a plain loop beats packing. */
 const SMALL = 4096;
 
-let packA = new Float64Array(MC * KC);
-let packB = new Float64Array(KC * NC);
+/** Packing scratch, grown on demand and reused across calls (the kernels are not re-entrant). */
+let packA = new Float64Array(0);
+let packB = new Float64Array(0);
 const edge = new Float64Array(MR * NR);
 
-/** out[b] = op(A[b]) · op(B[b]); overwrites all of out. */
+/**
+ * out[b] = op(A[b]) · op(B[b]) for b < batch; overwrites all of out ([batch, m, n]).
+ * out must not alias a or b.
+ */
 export function matmul(a: FloatArray, b: FloatArray, out: FloatArray, g: MatmulGeometry): void {
   const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = g;
   if (batch <= 0 || m <= 0 || n <= 0) return;
@@ -211,27 +215,18 @@ function micro4x4(
   }
 }
 
+/** A partial tile: the full kernel on the zero-padded panels into a scratch tile, then the valid part. */
 function microEdge(
   kc: number, pA: Float64Array, ai: number, pB: Float64Array, bi: number,
   c: FloatArray, ci: number, ldc: number, mr: number, nr: number, first: boolean,
 ): void {
   const e = edge;
-  e.fill(0);
-  for (let p = 0; p < kc; p++) {
-    for (let r = 0; r < mr; r++) {
-      const av = pA[ai + r]!;
-      const er = r * NR;
-      for (let j = 0; j < nr; j++) e[er + j] = e[er + j]! + av * pB[bi + j]!;
-    }
-    ai += MR;
-    bi += NR;
-  }
+  micro4x4(kc, pA, ai, pB, bi, e, 0, NR, true);
   for (let r = 0; r < mr; r++) {
     const row = ci + r * ldc;
-    for (let j = 0; j < nr; j++) {
-      if (first) c[row + j] = e[r * NR + j]!;
-      else c[row + j] = c[row + j]! + e[r * NR + j]!;
-    }
+    const er = r * NR;
+    if (first) for (let j = 0; j < nr; j++) c[row + j] = e[er + j]!;
+    else for (let j = 0; j < nr; j++) c[row + j] = c[row + j]! + e[er + j]!;
   }
 }
 
