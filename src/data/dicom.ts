@@ -13,7 +13,7 @@
 import dicomParser from 'dicom-parser';
 import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
-import { DataError, describeThrown, fail, orThrow } from './errors.ts';
+import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
 import { MAX_INFLATED_BYTES, label, readBytes } from './io.ts';
 import type { Image2D } from './types.ts';
 
@@ -122,13 +122,16 @@ const parse = (bytes: Uint8Array, file: string | undefined): E.Either<DataError,
     );
   }
   let meta: DataSet & { position?: number };
+  let ts: string | undefined;
+  let sopClassUid: string | undefined;
   try {
     meta = dicomParser.readPart10Header(bytes) as DataSet & { position?: number };
+    ts = str(meta, 'x00020010');
+    sopClassUid = str(meta, 'x00020002');
   } catch (e) {
     const msg = describeThrown(e);
     return fail(classify(msg), `${where}: cannot read DICOM meta header (${msg})`, file, e);
   }
-  const ts = str(meta, 'x00020010');
   if (ts === undefined) return fail('unreadable', `${where}: DICOM meta header has no Transfer Syntax UID (0002,0010)`, file);
   if (!SUPPORTED.has(ts)) {
     return fail(
@@ -138,17 +141,13 @@ const parse = (bytes: Uint8Array, file: string | undefined): E.Either<DataError,
       file,
     );
   }
-  const sopClassUid = str(meta, 'x00020002');
   try {
     if (ts === TRANSFER_SYNTAX.deflatedExplicitLittle) {
       const pos = meta.position ?? bytes.length;
       const inflated = inflateRaw(bytes.subarray(pos), where, file);
       if (E.isLeft(inflated)) return inflated;
       // parse the inflated body as a raw explicit-VR little-endian data set
-      const ds =
-        inflated.right.length === 0
-          ? dicomParser.parseDicom(new Uint8Array(0), { TransferSyntaxUID: TRANSFER_SYNTAX.explicitLittle })
-          : dicomParser.parseDicom(inflated.right, { TransferSyntaxUID: TRANSFER_SYNTAX.explicitLittle });
+      const ds = dicomParser.parseDicom(inflated.right, { TransferSyntaxUID: TRANSFER_SYNTAX.explicitLittle });
       return E.right({ ds, ts, ...(sopClassUid !== undefined ? { sopClassUid } : {}) });
     }
     const ds = dicomParser.parseDicom(bytes);
@@ -165,6 +164,11 @@ const num = (x: number | undefined, dflt: number): number => (x === undefined ||
 export const decodeDicom = (
   bytes: Uint8Array,
   options: DicomOptions & { readonly file?: string } = {},
+): E.Either<DataError, DicomImage> => guard(label(options.file, 'DICOM'), options.file, () => decodeDicomUnguarded(bytes, options));
+
+const decodeDicomUnguarded = (
+  bytes: Uint8Array,
+  options: DicomOptions & { readonly file?: string },
 ): E.Either<DataError, DicomImage> => {
   const file = options.file;
   const where = label(file, 'DICOM');

@@ -4,6 +4,7 @@
  * wrong with it; `code` is a stable machine-readable tag.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import { FgflowError } from '../errors.ts';
 
 export type DataErrorCode =
   | 'missing-file'
@@ -21,16 +22,21 @@ export type DataErrorCode =
   | 'missing-dependency'
   | 'write-failed';
 
-export class DataError extends Error {
-  readonly code: DataErrorCode;
+export class DataError extends FgflowError {
+  declare readonly code: DataErrorCode;
   readonly file?: string;
+  /** Further problems found in the same validation pass (e.g. other manifest rows). */
+  readonly related?: readonly DataError[];
 
-  constructor(code: DataErrorCode, message: string, options?: { file?: string; cause?: unknown }) {
+  constructor(
+    code: DataErrorCode,
+    message: string,
+    options?: { file?: string; cause?: unknown; related?: readonly DataError[] },
+  ) {
     const file = options?.file;
-    super(file !== undefined && !message.includes(file) ? `${file}: ${message}` : message);
-    this.name = 'DataError';
-    this.code = code;
+    super(code, file !== undefined && !message.includes(file) ? `${file}: ${message}` : message);
     if (file !== undefined) this.file = file;
+    if (options?.related !== undefined && options.related.length > 0) this.related = options.related;
     if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
   }
 }
@@ -61,5 +67,27 @@ export const describeThrown = (e: unknown): string => {
     return JSON.stringify(e);
   } catch {
     return String(e);
+  }
+};
+
+/**
+ * Safety net for decoders: run `body`; any exception that escapes it (a
+ * library throwing on malformed input) becomes a DataError with `code`
+ * (default 'unreadable', 'truncated' when the message says the data ended).
+ */
+export const guard = <T>(
+  where: string,
+  file: string | undefined,
+  body: () => E.Either<DataError, T>,
+): E.Either<DataError, T> => {
+  try {
+    return body();
+  } catch (e) {
+    if (e instanceof DataError) return E.left(e);
+    const msg = describeThrown(e);
+    const code: DataErrorCode = /past (the )?end|overrun|out of (range|bounds)|truncat|unexpected end|end of/i.test(msg)
+      ? 'truncated'
+      : 'unreadable';
+    return fail(code, `${where}: cannot decode (${msg})`, file, e);
   }
 };

@@ -15,7 +15,7 @@
  */
 import * as nifti from 'nifti-reader-js';
 import * as E from 'fp-ts/lib/Either.js';
-import { DataError, describeThrown, fail, orThrow } from './errors.ts';
+import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
 import { gunzip, isGzip, label, readBytes } from './io.ts';
 import type { Image2D } from './types.ts';
 
@@ -76,6 +76,11 @@ const copyToArrayBuffer = (b: Uint8Array, start: number, end: number): ArrayBuff
 export const decodeNifti = (
   input: Uint8Array,
   options: NiftiOptions & { readonly file?: string } = {},
+): E.Either<DataError, NiftiImage> => guard(label(options.file, 'NIfTI'), options.file, () => decodeNiftiUnguarded(input, options));
+
+const decodeNiftiUnguarded = (
+  input: Uint8Array,
+  options: NiftiOptions & { readonly file?: string },
 ): E.Either<DataError, NiftiImage> => {
   const file = options.file;
   const where = label(file, 'NIfTI');

@@ -42,6 +42,9 @@ export const PHANTOM_FEATURE_DEFINITIONS: Readonly<Record<PhantomFeature, string
     'hidden: RMS amplitude in HU of a zero-mean high-frequency texture inside the tumour (drawn ~ U(0, 40)); invisible to mean/moment features',
 };
 
+/** The paper's class balance: 40 positives of 298. */
+export const DEFAULT_PREVALENCE = 40 / 298;
+
 export interface PhantomRule {
   /** Weights of the standardized features; missing ones are 0 when a rule is given. */
   readonly weights?: Partial<Record<PhantomFeature, number>>;
@@ -54,8 +57,14 @@ export interface PhantomOptions {
   readonly n?: number;
   /** Image side in pixels (default 128). */
   readonly size?: number;
-  /** Fraction of positive subjects (default 0.13). */
+  /**
+   * Fraction of positive subjects (default 40/298 ≈ 0.134, the paper's 40 of
+   * 298, so the default phantom has exactly 40 positives). round(prevalence · n)
+   * subjects are positive.
+   */
   readonly prevalence?: number;
+  /** Exact number of positive subjects (overrides prevalence). */
+  readonly positives?: number;
   /** Seed (default 0). */
   readonly seed?: number;
   /** Label rule (default: DEFAULT_PHANTOM_WEIGHTS, noise 0.5). */
@@ -272,13 +281,15 @@ const meanSd = (xs: readonly number[]): { mean: number; sd: number } => {
 export const makePhantom = (options: PhantomOptions = {}): E.Either<DataError, Dataset> => {
   const n = options.n ?? 298;
   const S = options.size ?? 128;
-  const prevalence = options.prevalence ?? 0.13;
+  const prevalence = options.positives !== undefined ? options.positives / n : (options.prevalence ?? DEFAULT_PREVALENCE);
   const seed = options.seed ?? 0;
   const ctNoise = options.ctNoise ?? 6;
   const noiseSd = options.rule?.noise ?? 0.5;
   if (!Number.isInteger(n) || n < 1) return fail('bad-option', `phantom: n must be a positive integer, got ${n}`);
   if (!Number.isInteger(S) || S < 16 || S > 4096)
     return fail('bad-option', `phantom: size must be an integer in [16, 4096], got ${S}`);
+  if (options.positives !== undefined && !(Number.isInteger(options.positives) && options.positives >= 0 && options.positives <= n))
+    return fail('bad-option', `phantom: positives must be an integer in [0, n], got ${options.positives}`);
   if (!(prevalence >= 0 && prevalence <= 1))
     return fail('bad-option', `phantom: prevalence must be in [0, 1], got ${prevalence}`);
   if (!Number.isFinite(seed)) return fail('bad-option', `phantom: seed must be a finite number, got ${seed}`);
@@ -310,7 +321,7 @@ export const makePhantom = (options: PhantomOptions = {}): E.Either<DataError, D
     }
     return score + noiseSd * root.fork('label-noise').fork(i).normal();
   });
-  const k = Math.round(prevalence * n);
+  const k = options.positives ?? Math.round(prevalence * n);
   const order = scores.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
   const labels = new Array<0 | 1>(n).fill(0);
   for (let j = 0; j < k; j++) labels[order[j] as number] = 1;

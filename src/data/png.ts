@@ -6,8 +6,9 @@
  * 16-bit PNG holding HU + 1024 reads back as HU with intercept −1024).
  */
 import pngjs from 'pngjs';
+import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
-import { DataError, describeThrown, fail, orThrow } from './errors.ts';
+import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
 import { label, readBytes, writeBytes } from './io.ts';
 import type { Image2D } from './types.ts';
 
@@ -29,10 +30,84 @@ export interface PngImage extends Image2D {
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
+const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+/**
+ * pngjs pads missing image data silently (a damaged IHDR can turn 100 bytes
+ * into a 8192² image), so check first that the IDAT stream inflates to at
+ * least the size the header implies. Returns a problem, or undefined if fine
+ * (or if the structure is too broken to tell: pngjs will then report it).
+ */
+const checkImageData = (bytes: Uint8Array, v: DataView): { code: 'truncated' | 'unreadable'; message: string } | undefined => {
+  const width = v.getUint32(16);
+  const height = v.getUint32(20);
+  const depth = bytes[24] as number;
+  const colorType = bytes[25] as number;
+  const interlace = bytes[28] as number;
+  const ch = CHANNELS[colorType];
+  if (ch === undefined || ![1, 2, 4, 8, 16].includes(depth) || width === 0 || height === 0) return undefined;
+  const rowBytes = (w: number): number => (w === 0 ? 0 : Math.ceil((w * ch * depth) / 8) + 1);
+  let expected = 0;
+  if (interlace === 1) {
+    for (const [x0, y0, dx, dy] of ADAM7) {
+      const pw = Math.max(0, Math.ceil((width - x0) / dx));
+      const ph = Math.max(0, Math.ceil((height - y0) / dy));
+      if (pw > 0 && ph > 0) expected += rowBytes(pw) * ph;
+    }
+  } else expected = rowBytes(width) * height;
+  const idat: Uint8Array[] = [];
+  let p = 8;
+  let sawEnd = false;
+  while (p + 8 <= bytes.length) {
+    const len = v.getUint32(p);
+    const type = String.fromCharCode(bytes[p + 4]!, bytes[p + 5]!, bytes[p + 6]!, bytes[p + 7]!);
+    if (p + 12 + len > bytes.length) break;
+    if (type === 'IDAT') idat.push(bytes.subarray(p + 8, p + 8 + len));
+    if (type === 'IEND') {
+      sawEnd = true;
+      break;
+    }
+    p += 12 + len;
+  }
+  if (idat.length === 0) return sawEnd ? { code: 'unreadable', message: 'PNG has no image data (IDAT)' } : undefined;
+  let inflated: number;
+  try {
+    // Z_SYNC_FLUSH: a cut stream yields what it has instead of throwing
+    inflated = zlib.inflateSync(Buffer.concat(idat), {
+      maxOutputLength: expected,
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+    }).length;
+  } catch (e) {
+    const msg = describeThrown(e);
+    if (/maxOutputLength|too large|exceed|larger than/i.test(msg)) return undefined; // at least `expected` bytes: enough
+    return { code: 'unreadable', message: `corrupt PNG image data (${msg})` };
+  }
+  if (inflated < expected)
+    return {
+      code: 'truncated',
+      message: `PNG image data inflates to ${inflated} bytes but ${width}×${height} at ${depth} bits × ${ch} channel(s) needs ${expected}`,
+    };
+  return undefined;
+};
+
 /** Decode PNG bytes. */
 export const decodePng = (
   bytes: Uint8Array,
   options: PngReadOptions & { readonly file?: string } = {},
+): E.Either<DataError, PngImage> => guard(label(options.file, 'PNG'), options.file, () => decodePngUnguarded(bytes, options));
+
+const decodePngUnguarded = (
+  bytes: Uint8Array,
+  options: PngReadOptions & { readonly file?: string },
 ): E.Either<DataError, PngImage> => {
   const file = options.file;
   const where = label(file, 'PNG');
@@ -49,6 +124,8 @@ export const decodePng = (
   const h = hv.getUint32(20);
   const maxPixels = options.maxPixels ?? 1 << 26;
   if (w * h > maxPixels) return fail('unsupported-format', `${where}: PNG of ${w}×${h} pixels exceeds the ${maxPixels}-pixel limit`, file);
+  const pre = checkImageData(bytes, hv);
+  if (pre !== undefined) return fail(pre.code, `${where}: ${pre.message}`, file);
   let png: pngjs.PNGWithMetadata;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });

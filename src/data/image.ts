@@ -1,0 +1,100 @@
+/**
+ * One entry point for image and mask files: picks the loader by file
+ * extension (falling back to the file's magic bytes):
+ *   .dcm .dicom .ima → DICOM; .nii .nii.gz → NIfTI; .png → PNG;
+ *   .idx* / *-ubyte (optionally .gz) → IDX.
+ * `index` selects the DICOM frame, the NIfTI slice (default: middle) or the
+ * IDX image.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { decodeDicom, decodeDicomMask } from './dicom.ts';
+import { DataError, fail, orThrow } from './errors.ts';
+import { decodeIdx, idxImage } from './idx.ts';
+import { gunzip, isGzip, readBytes } from './io.ts';
+import { decodeNifti } from './nifti.ts';
+import { decodePng } from './png.ts';
+import type { Image2D } from './types.ts';
+import { binarize } from './window.ts';
+
+export type ImageFormat = 'dicom' | 'nifti' | 'png' | 'idx';
+
+/** Format implied by a file name, if any. */
+export const formatFromName = (file: string): ImageFormat | undefined => {
+  const f = file.toLowerCase();
+  if (f.endsWith('.nii') || f.endsWith('.nii.gz')) return 'nifti';
+  if (f.endsWith('.dcm') || f.endsWith('.dicom') || f.endsWith('.ima')) return 'dicom';
+  if (f.endsWith('.png')) return 'png';
+  if (/\.idx[0-9]*(-u?byte)?(\.gz)?$/.test(f) || /-u?byte(\.gz)?$/.test(f)) return 'idx';
+  return undefined;
+};
+
+/** Format implied by a file's first bytes, if recognisable (gzip is looked inside). */
+export const sniffFormat = (bytes: Uint8Array): ImageFormat | undefined => {
+  let b = bytes;
+  if (isGzip(b)) {
+    const g = gunzip(b, undefined, 'file');
+    if (E.isLeft(g)) return undefined;
+    b = g.right;
+  }
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'png';
+  if (b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d) return 'dicom';
+  if (b.length >= 348 && b[344] === 0x6e && (b[345] === 0x2b || b[345] === 0x69) && (b[346] === 0x31 || b[346] === 0x32))
+    return 'nifti';
+  if (b.length >= 4 && b[0] === 0 && b[1] === 0 && [8, 9, 11, 12, 13, 14].includes(b[2] as number)) return 'idx';
+  return undefined;
+};
+
+export interface ImageFileOptions {
+  /** DICOM frame / NIfTI slice / IDX image index. */
+  readonly index?: number;
+  /** Force a format instead of guessing from the name. */
+  readonly format?: ImageFormat;
+}
+
+const decodeAs = (
+  format: ImageFormat,
+  bytes: Uint8Array,
+  file: string,
+  index: number | undefined,
+  asMask: boolean,
+): E.Either<DataError, Image2D> => {
+  switch (format) {
+    case 'dicom':
+      return asMask
+        ? decodeDicomMask(bytes, { file, ...(index !== undefined ? { frame: index } : {}) })
+        : decodeDicom(bytes, { file, ...(index !== undefined ? { frame: index } : {}) });
+    case 'nifti':
+      return decodeNifti(bytes, { file, ...(index !== undefined ? { slice: index } : {}) });
+    case 'png':
+      return decodePng(bytes, { file });
+    case 'idx': {
+      const a = decodeIdx(bytes, { file });
+      return E.isLeft(a) ? a : idxImage(a.right, index ?? 0, file);
+    }
+  }
+};
+
+const load = (file: string, options: ImageFileOptions, asMask: boolean): E.Either<DataError, Image2D> => {
+  const b = readBytes(file);
+  if (E.isLeft(b)) return b;
+  const format = options.format ?? formatFromName(file) ?? sniffFormat(b.right);
+  if (format === undefined)
+    return fail(
+      'unsupported-format',
+      `${file}: unknown image format (expected .dcm, .nii, .nii.gz, .png or .idx, and the content is none of these)`,
+      file,
+    );
+  const img = decodeAs(format, b.right, file, options.index, asMask);
+  return asMask && E.isRight(img) ? E.right(binarize(img.right, 0)) : img;
+};
+
+/** Read an image file of any supported format. */
+export const readImageFile = (file: string, options: ImageFileOptions = {}): E.Either<DataError, Image2D> =>
+  load(file, options, false);
+
+/** Read a mask file of any supported format, binarized (value > 0 → 1). DICOM SEG 1-bit frames are supported. */
+export const readMaskFile = (file: string, options: ImageFileOptions = {}): E.Either<DataError, Image2D> =>
+  load(file, options, true);
+
+export const readImageFileOrThrow = (file: string, options: ImageFileOptions = {}): Image2D => orThrow(readImageFile(file, options));
+export const readMaskFileOrThrow = (file: string, options: ImageFileOptions = {}): Image2D => orThrow(readMaskFile(file, options));

@@ -1,0 +1,61 @@
+/** fgflow data layer: synthetic phantom, loaders, windowing, splits. Plain typed arrays only. */
+export type { Dataset, GroundTruth, Image2D, PhantomFeature, Sample } from './types.ts';
+export { image2D } from './types.ts';
+export { DataError, isDataError, orThrow } from './errors.ts';
+export type { DataErrorCode } from './errors.ts';
+export { Rng, rng, deriveSeed, hashString, mix32 } from './rng.ts';
+export {
+  phantom,
+  makePhantom,
+  PHANTOM_FEATURES,
+  DEFAULT_PHANTOM_WEIGHTS,
+  DEFAULT_PREVALENCE,
+  PHANTOM_FEATURE_DEFINITIONS,
+} from './phantom.ts';
+export type { PhantomOptions, PhantomRule } from './phantom.ts';
+export { windowHU, maskCentroid, cropAt, cropAroundMask, resizeBilinear, resizeMask, binarize } from './window.ts';
+export type { WindowOptions, CropOptions } from './window.ts';
+export {
+  decodeDicom,
+  readDicom,
+  readDicomOrThrow,
+  decodeDicomMask,
+  readDicomMask,
+  readDicomMaskOrThrow,
+  transferSyntaxName,
+  isSupportedTransferSyntax,
+  TRANSFER_SYNTAX,
+} from './dicom.ts';
+export type { DicomImage, DicomOptions, DicomMaskOptions } from './dicom.ts';
+export { decodeNifti, readNifti, readNiftiOrThrow } from './nifti.ts';
+export type { NiftiImage, NiftiOptions } from './nifti.ts';
+export { decodePng, readPng, readPngOrThrow, encodePng, writePng, writePngOrThrow } from './png.ts';
+export type { PngImage, PngReadOptions, PngWriteOptions } from './png.ts';
+export {
+  decodeIdx,
+  readIdx,
+  readIdxOrThrow,
+  encodeIdx,
+  writeIdx,
+  writeIdxOrThrow,
+  idxImage,
+  idxImageCount,
+} from './idx.ts';
+export type { IdxArray, IdxData, IdxType } from './idx.ts';
+export {
+  readImageFile,
+  readMaskFile,
+  readImageFileOrThrow,
+  readMaskFileOrThrow,
+  formatFromName,
+  sniffFormat,
+} from './image.ts';
+export type { ImageFormat, ImageFileOptions } from './image.ts';
+export { readManifest, readManifestOrThrow, readManifestEntries, writeManifest, parseCsv } from './manifest.ts';
+export type { ManifestEntry, ManifestOptions } from './manifest.ts';
+export { loadMnist, loadMnistOrThrow } from './mnist.ts';
+export type { MnistOptions } from './mnist.ts';
+export { stratifiedSplit, stratifiedSplitOrThrow } from './split.ts';
+export type { Split, SplitOptions } from './split.ts';
+export { validateDataset, validateSample, subset, labelsOf, classCounts } from './dataset.ts';
+export type { ValidateOptions } from './dataset.ts';

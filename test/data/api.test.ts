@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as data from '../../src/data/index.ts';
+
+const SRC = path.resolve(import.meta.dirname, '../../src/data');
+
+describe('data layer API and layering', () => {
+  it('index re-exports the public API', () => {
+    for (const name of [
+      'phantom',
+      'makePhantom',
+      'windowHU',
+      'cropAroundMask',
+      'resizeBilinear',
+      'readDicom',
+      'readDicomMask',
+      'readNifti',
+      'readPng',
+      'writePng',
+      'readIdx',
+      'writeIdx',
+      'readManifest',
+      'loadMnist',
+      'stratifiedSplit',
+      'readImageFile',
+      'readMaskFile',
+      'validateDataset',
+      'DataError',
+      'Rng',
+    ]) {
+      expect(typeof (data as Record<string, unknown>)[name], name).toBe('function');
+    }
+  });
+
+  it('src/data imports only itself, node built-ins, fp-ts and its file-format libraries (never tensor/ad/nn/…)', () => {
+    const allowed = /^(\.\/[\w-]+\.ts|\.\.\/errors\.ts|node:[\w/]+|fp-ts\/lib\/[\w]+\.js|dicom-parser|nifti-reader-js|pngjs)$/;
+    for (const f of fs.readdirSync(SRC).filter((x) => x.endsWith('.ts'))) {
+      const text = fs.readFileSync(path.join(SRC, f), 'utf8');
+      const specs = [...text.matchAll(/(?:import|export)[^'"]*?from\s+'([^']+)'/g)].map((m) => m[1]!);
+      for (const s of specs) expect(s, `${f} imports ${s}`).toMatch(allowed);
+      expect(text).not.toMatch(/Math\.random/);
+    }
+  });
+});
