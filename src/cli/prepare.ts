@@ -1,0 +1,104 @@
+/**
+ * From a data-layer Dataset (images in HU, masks) to model inputs: CT window to [0, 1],
+ * crop around the tumour and resize to the model's size, stacked as [N, 2, S, S]
+ * (channel 0 the windowed CT, channel 1 the mask, as in PAPER.md [ours]).
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  cropAroundMask,
+  DataError,
+  phantom,
+  readManifest,
+  resizeBilinear,
+  resizeMask,
+  windowHU,
+  type Dataset,
+  type Image2D,
+  type PhantomOptions,
+} from '../data/index.ts';
+import { Tensor } from '../tensor/tensor.ts';
+
+export interface PrepareOptions {
+  /** Side of the square model input. */
+  readonly size: number;
+  /** CT window centre and width in HU (soft tissue: 40 / 400). */
+  readonly windowCenter?: number;
+  readonly windowWidth?: number;
+  /** Side of the crop around the mask's centroid, in source pixels; by default the whole image is resized. */
+  readonly crop?: number;
+  /** Whether images are in HU and need the CT window (phantom, DICOM); otherwise they are min-max scaled. */
+  readonly hounsfield?: boolean;
+}
+
+export interface PreparedData {
+  readonly dataset: Dataset;
+  /** [N, 2, S, S] f32: windowed CT and mask. */
+  readonly x: Tensor<readonly [number, 2, number, number], 'f32'>;
+  readonly labels: readonly (0 | 1)[];
+  readonly ids: readonly string[];
+  readonly size: number;
+}
+
+function minMax(img: Image2D): Image2D {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of img.data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const span = hi - lo || 1;
+  return { width: img.width, height: img.height, data: img.data.map((v) => (v - lo) / span) };
+}
+
+export function prepare(dataset: Dataset, options: PrepareOptions): E.Either<DataError, PreparedData> {
+  const { size } = options;
+  const n = dataset.samples.length;
+  if (n === 0) return E.left(new DataError('empty-dataset', `dataset ${dataset.name} has no samples`));
+  const buf = new Float32Array(n * 2 * size * size);
+  const plane = size * size;
+  for (let i = 0; i < n; i++) {
+    const s = dataset.samples[i]!;
+    let image = s.image;
+    let mask = s.mask;
+    if (options.crop !== undefined) {
+      const fill = options.hounsfield === false ? 0 : -1000;
+      const cropped = cropAroundMask(image, mask, { width: options.crop, fill });
+      if (E.isLeft(cropped)) return cropped;
+      image = cropped.right.image;
+      mask = cropped.right.mask;
+    }
+    const windowed = options.hounsfield === false ? minMax(image) : windowHU(image, { center: options.windowCenter ?? 40, width: options.windowWidth ?? 400 });
+    const img = windowed.width === size && windowed.height === size ? windowed : resizeBilinear(windowed, size, size);
+    const msk = mask.width === size && mask.height === size ? mask : resizeMask(mask, size, size);
+    buf.set(img.data, (2 * i) * plane);
+    buf.set(msk.data, (2 * i + 1) * plane);
+  }
+  return E.right({
+    dataset,
+    x: Tensor.fromBuffer([n, 2, size, size] as const, 'f32', buf) as PreparedData['x'],
+    labels: dataset.samples.map((s) => s.label),
+    ids: dataset.samples.map((s) => s.id),
+    size,
+  });
+}
+
+export interface DataSource {
+  /** A manifest (JSON/CSV) or a directory holding manifest.json or manifest.csv; undefined: the phantom. */
+  readonly data?: string;
+  readonly phantom?: PhantomOptions;
+}
+
+/** Loads the phantom (default) or a manifest; a directory is searched for manifest.json / manifest.csv. */
+export function loadDataset(source: DataSource): E.Either<DataError, Dataset> {
+  if (source.data === undefined) return E.right(phantom(source.phantom));
+  let file = source.data;
+  if (!existsSync(file)) return E.left(new DataError('missing-file', 'no such file or directory', { file }));
+  if (statSync(file).isDirectory()) {
+    const found = ['manifest.json', 'manifest.csv'].map((m) => join(file, m)).find((f) => existsSync(f));
+    if (!found) return E.left(new DataError('bad-manifest', 'directory has no manifest.json or manifest.csv', { file }));
+    file = found;
+  }
+  return readManifest(file);
+}
