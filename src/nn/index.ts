@@ -1,0 +1,28 @@
+/**
+ * fgflow's neural networks: layers as pure functions, the paper's CNN, losses, metrics,
+ * optimisers as state transitions, training, and checkpoints. Entry points: `paperCnn(config)`
+ * and `train(options)`.
+ */
+export {
+  conv2d, avgPool2d, elu, relu, sigmoid, dense, flatten, sequential, toModel,
+  type Layer, type Model, type ShapeFn, type ApplyShape, type OutShape, type ParamsOf, type EmptyParams, type WithBias,
+  type SequentialParams, type Conv2dLayerOptions, type AvgPool2dLayerOptions, type DenseLayerOptions,
+} from './layers.ts';
+export { heNormal, heUniform, glorotNormal, glorotUniform, initializers, fansOf, type Initializer, type InitializerName, type InitOptions, type Fans } from './init.ts';
+export { paperCnn, validateCnnConfig, defaultCnnConfig, type CnnConfig, type CnnParams, type LayerParams, type PaperCnn } from './cnn.ts';
+export { bceWithLogits, mse, binaryLabels, type BceOptions, type Labels } from './losses.ts';
+export { accuracy, balancedAccuracy, rocAuc, confusionMatrix, classify, type ConfusionMatrix } from './metrics.ts';
+export {
+  adam, sgd, clipByGlobalNorm, globalNorm, optimizerFromConfig,
+  type Optimizer, type OptState, type OptimizerConfig, type AdamConfig, type SgdConfig,
+} from './optim.ts';
+export {
+  train, trainSteps, trainIterator, initialState, trainKey, bceLoss, balancedPosWeight, gatherBatch, predict, scoreLogits, checkDataset,
+  type TrainOptions, type TrainResult, type TrainState, type TrainEvent, type StepEvent, type EpochEvent, type EpochMetrics,
+  type SplitMetrics, type Dataset, type Batch, type LossFn, type EarlyStopping, type MetricName, type StopReason,
+} from './train.ts';
+export {
+  saveCheckpoint, loadCheckpoint, readCheckpointHeader, encodeCheckpoint, decodeCheckpoint, decodeHeader, CHECKPOINT_MAGIC, CHECKPOINT_VERSION,
+  type CheckpointData, type CheckpointHeader, type TensorEntry, type LoadExpectation,
+} from './checkpoint.ts';
+export { ConfigError, LabelError, DataError, CheckpointError, type DataErrorCode, type CheckpointErrorCode } from './errors.ts';
