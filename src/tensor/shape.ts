@@ -8,7 +8,7 @@
  * mismatch and the call does not compile.
  *
  * Type-level arithmetic is done with tuple lengths, which TypeScript handles cheaply up to
- * a few thousand; beyond `MaxExactDim` a dimension falls back to `number` (checked at run time).
+ * a thousand; a larger dimension falls back to `number` (checked at run time).
  */
 
 export type Shape = readonly number[];
@@ -21,6 +21,9 @@ export interface ShapeMismatch<Message extends string, Left, Right> {
   readonly [mismatchBrand]: { readonly message: Message; readonly left: Left; readonly right: Right };
 }
 
+/** A rule's result as a plain shape (the widest shape when the rule failed: the call is rejected by its Check anyway). */
+export type AsShape<T> = T extends Shape ? T : number[];
+
 /** `unknown` (accepts anything) when R is a shape, else the mismatch itself. */
 export type Check<R> = R extends ShapeMismatch<string, unknown, unknown> ? R : unknown;
 
@@ -31,14 +34,13 @@ export type IsLiteral<N extends number> = number extends N ? false : true;
 
 // ---------- tuple arithmetic on small non-negative integers ----------
 
-type MaxExactDim = 4096;
+type Digit = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9';
 type BuildTuple<N extends number, Acc extends 0[] = []> = Acc['length'] extends N ? Acc : BuildTuple<N, [...Acc, 0]>;
+/** Literals below 1000: tuple arithmetic stays within TypeScript's recursion limit; larger ones fall back to number. */
 type Small<N extends number> = IsLiteral<N> extends true
-  ? `${N}` extends `-${string}` | `${string}.${string}`
-    ? false
-    : N extends 0
-      ? true
-      : [N] extends [MaxExactDim] ? false : true
+  ? `${N}` extends Digit | `${Digit}${Digit}` | `${Digit}${Digit}${Digit}`
+    ? true
+    : false
   : false;
 
 /** A + B for small non-negative literals, else number. */
@@ -158,7 +160,9 @@ type ConvValid<In extends number, K extends number, S extends number> = [Sub<In,
   : Add<FloorDiv<Sub<In, K>, S>, 1>;
 
 /** conv2d: NCHW input, OIHW filter. */
-export type Conv2d<X extends Shape, W extends Shape, S extends number, P extends Padding> = X extends readonly [
+export type Conv2d<X extends Shape, W extends Shape, S extends number, P extends Padding> = IsTuple<X> extends false
+  ? number[]
+  : X extends readonly [
   infer N extends number,
   infer C extends number,
   infer H extends number,
@@ -176,7 +180,9 @@ export type Conv2d<X extends Shape, W extends Shape, S extends number, P extends
   : ShapeMismatch<'conv2d: input must be [N, C, H, W]', X, W>;
 
 /** avgPool2d with a square window and stride, no padding. */
-export type AvgPool2d<X extends Shape, K extends number, S extends number> = X extends readonly [
+export type AvgPool2d<X extends Shape, K extends number, S extends number> = IsTuple<X> extends false
+  ? number[]
+  : X extends readonly [
   infer N extends number,
   infer C extends number,
   infer H extends number,
@@ -203,6 +209,11 @@ type PermuteAcc<S extends Shape, P extends readonly number[], Acc extends number
     ? PermuteAcc<S, R, [...Acc, D]>
     : never
   : Acc;
+type HasRepeat<P extends readonly number[], Seen = never> = P extends readonly [infer H extends number, ...infer R extends number[]]
+  ? [H] extends [Seen]
+    ? true
+    : HasRepeat<R, Seen | H>
+  : false;
 type IndicesOf<S extends Shape> = { [K in keyof S]: K extends `${infer I extends number}` ? I : never }[number];
 /** transpose by a permutation; the default reverses the axes. */
 export type Transpose<S extends Shape, P extends readonly number[] | undefined> = IsTuple<S> extends true
@@ -210,7 +221,9 @@ export type Transpose<S extends Shape, P extends readonly number[] | undefined> 
     ? IsTuple<P> extends true
       ? [P['length']] extends [S['length']]
         ? [Exclude<P[number], IndicesOf<S>>] extends [never]
-          ? PermuteAcc<S, P, []>
+          ? HasRepeat<P> extends true
+            ? ShapeMismatch<'transpose: permutation repeats an axis', S, P>
+            : PermuteAcc<S, P, []>
           : ShapeMismatch<'transpose: permutation names an axis out of range', S, P>
         : ShapeMismatch<'transpose: permutation length differs from rank', S, P>
       : number[]
@@ -282,14 +295,32 @@ type SumAt<L extends readonly Shape[], Axis extends number, Acc extends number =
 ]
   ? SumAt<R, Axis, Add<Acc, H[Axis] & number>>
   : Acc;
-/** concat along an axis: all other dimensions come from the first shape; sizes along the axis add. */
+type OffAxisAgree<L extends readonly Shape[], First extends Shape, Axis extends number> = L extends readonly [infer H extends Shape, ...infer R extends Shape[]]
+  ? SameShape<SetAt<H, Axis, 0>, SetAt<First, Axis, 0>> extends ShapeMismatch<string, unknown, unknown>
+    ? ShapeMismatch<'concat: shapes differ off the concatenation axis', First, H>
+    : OffAxisAgree<R, First, Axis>
+  : true;
+/** concat along an axis: all other dimensions must agree; sizes along the axis add. */
 export type Concat<L extends readonly Shape[], Axis extends number> = L extends readonly [infer First extends Shape, ...Shape[]]
   ? IsTuple<First> extends true
     ? IsLiteral<Axis> extends true
-      ? SetAt<First, Axis, SumAt<L, Axis>>
+      ? OffAxisAgree<L, First, Axis> extends ShapeMismatch<infer M, infer A, infer B>
+        ? ShapeMismatch<M, A, B>
+        : SetAt<First, Axis, SumAt<L, Axis>>
       : number[]
     : number[]
   : number[];
+
+/** broadcastTo: the source must broadcast to exactly the target. */
+export type BroadcastTo<S extends Shape, T extends Shape> = Broadcast<S, T> extends infer R
+  ? R extends ShapeMismatch<string, unknown, unknown>
+    ? ShapeMismatch<'broadcastTo: cannot broadcast', S, T>
+    : R extends Shape
+      ? SameShape<R, T> extends ShapeMismatch<string, unknown, unknown>
+        ? ShapeMismatch<'broadcastTo: cannot broadcast', S, T>
+        : T
+      : T
+  : T;
 
 /** Rank-equality check used by ops whose operands must share a shape exactly. */
 export type SameShape<A extends Shape, B extends Shape> = IsTuple<A> extends true

@@ -53,6 +53,11 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
   }
 
   /** Nested arrays of the values (row-major), or a number for a scalar. */
+  /** Whether an autodiff transform is tracing this tensor (its numbers are the primal's). */
+  get isTraced(): boolean {
+    return this.tracer !== undefined;
+  }
+
   toArray(): NestedArray<S> {
     const data = this.data;
     const shape = this.shape;
@@ -111,9 +116,22 @@ function validateShape(op: string, shape: readonly number[]): ShapeError | undef
   return undefined;
 }
 
-function flatten(values: unknown, out: number[]): void {
-  if (Array.isArray(values)) for (const v of values) flatten(v, out);
-  else out.push(values as number);
+/** Flattens nested arrays, checking that the nesting matches the shape (no ragged rows); returns a problem or undefined. */
+function flattenNested(values: unknown, shape: readonly number[], axis: number, out: number[]): string | undefined {
+  if (!Array.isArray(values)) {
+    if (axis === shape.length) {
+      out.push(values as number);
+      return undefined;
+    }
+    return `expected an array at depth ${axis} for shape ${formatShape(shape)}, got ${typeof values}`;
+  }
+  if (axis === shape.length) return `data is nested deeper than shape ${formatShape(shape)}`;
+  if (values.length !== shape[axis]) return `axis ${axis} has ${values.length} entries but shape ${formatShape(shape)} needs ${shape[axis]}`;
+  for (const v of values) {
+    const problem = flattenNested(v, shape, axis + 1, out);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
 type DataInput = ArrayLike<number> | readonly unknown[];
@@ -134,7 +152,10 @@ export function fromArray<const S extends Shape, D extends DType = 'f32'>(
   let flat: ArrayLike<number>;
   if (Array.isArray(data)) {
     const out: number[] = [];
-    flatten(data, out);
+    // A flat list of numbers is accepted for any shape; nested lists must match the shape exactly.
+    const nested = data.some((v) => Array.isArray(v));
+    const problem = nested ? flattenNested(data, shape, 0, out) : (out.push(...(data as number[])), undefined);
+    if (problem) return E.left(new ShapeError('fromArray', problem, [shape]));
     flat = out;
   } else if (data !== null && typeof data === 'object' && typeof (data as ArrayLike<number>).length === 'number') {
     flat = data as ArrayLike<number>;
@@ -166,29 +187,47 @@ export function scalar<D extends DType = 'f32'>(value: number, options: DTypeOpt
   return tensor([value], [] as [], options);
 }
 
-export function full<const S extends Shape, D extends DType = 'f32'>(shape: S, value: number, options: DTypeOption<D> = {}): Tensor<S, D> {
-  const bad = validateShape('full', shape);
+/** The dtype an options bag asks for (f32 by default); anything else is a DTypeError naming the op. */
+export function dtypeOption<D extends DType>(op: string, options: DTypeOption<D> | undefined): D {
+  const dtype = options?.dtype ?? 'f32';
+  if (dtype !== 'f32' && dtype !== 'f64') throw new DTypeError(op, `unknown dtype ${String(dtype)} (use 'f32' or 'f64')`);
+  return dtype as D;
+}
+
+/** Throws the ShapeError for a malformed shape argument. */
+export function checkShape(op: string, shape: readonly number[]): void {
+  const bad = validateShape(op, shape);
   if (bad) throw bad;
-  const dtype = (options.dtype ?? 'f32') as D;
+}
+
+export function full<const S extends Shape, D extends DType = 'f32'>(shape: S, value: number, options: DTypeOption<D> = {}): Tensor<S, D> {
+  return filled('full', shape, value, options);
+}
+
+function filled<const S extends Shape, D extends DType>(op: string, shape: S, value: number, options: DTypeOption<D>): Tensor<S, D> {
+  checkShape(op, shape);
+  if (typeof value !== 'number') throw new ArgumentError(op, `fill value must be a number, got ${typeof value}`);
+  const dtype = dtypeOption(op, options);
   const buf = allocate(dtype, shapeSize(shape));
   if (value !== 0) buf.fill(value);
   return Tensor.fromBuffer([...shape] as unknown as S, dtype, buf);
 }
 
 export function zeros<const S extends Shape, D extends DType = 'f32'>(shape: S, options: DTypeOption<D> = {}): Tensor<S, D> {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 export function ones<const S extends Shape, D extends DType = 'f32'>(shape: S, options: DTypeOption<D> = {}): Tensor<S, D> {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 /** [start, start+step, …) below stop, as a 1-D tensor. */
 export function arange<D extends DType = 'f32'>(start: number, stop?: number, step = 1, options: DTypeOption<D> = {}): Tensor<[number], D> {
   const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
   if (step === 0 || !Number.isFinite(step)) throw new ArgumentError('arange', `step must be finite and non-zero, got ${step}`);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new ArgumentError('arange', `bounds must be finite, got ${lo} and ${hi}`);
   const n = Math.max(0, Math.ceil((hi - lo) / step));
-  const dtype = (options.dtype ?? 'f32') as D;
+  const dtype = dtypeOption('arange', options);
   const buf = allocate(dtype, n);
   for (let i = 0; i < n; i++) buf[i] = lo + i * step;
   return Tensor.fromBuffer([n] as [number], dtype, buf);

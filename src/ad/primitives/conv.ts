@@ -9,7 +9,7 @@ import * as K from '../../tensor/kernels/conv.ts';
 import type { Conv2dGeometry } from '../../tensor/kernels/types.ts';
 import { ArgumentError, ShapeError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
-import type { Check, Conv2d, DType, Padding, Shape } from '../../tensor/shape.ts';
+import type { AsShape, Check, Conv2d, DType, Padding, Shape } from '../../tensor/shape.ts';
 import { bind, definePrimitive, type Aval, type Primitive } from '../core.ts';
 import { add } from './binary.ts';
 import { make, newBuffer, sameDType, toTensors } from './util.ts';
@@ -111,7 +111,7 @@ export interface Conv2dOptions<S extends number = 1, P extends Padding = 'valid'
 }
 
 /** Output length and leading padding along one axis; 'same' follows TensorFlow (out = ceil(in / stride)). */
-export function convAxis(op: string, size: number, k: number, stride: number, padding: Padding): { out: number; before: number } {
+export function convAxis(op: string, size: number, k: number, stride: number, padding: Padding, shapes: readonly Shape[] = []): { out: number; before: number } {
   if (!Number.isInteger(stride) || stride < 1) throw new ArgumentError(op, `stride must be a positive integer, got ${stride}`);
   if (padding === 'same') {
     const out = Math.ceil(size / stride);
@@ -121,7 +121,7 @@ export function convAxis(op: string, size: number, k: number, stride: number, pa
   const p = padding === 'valid' ? 0 : padding;
   if (!Number.isInteger(p) || p < 0) throw new ArgumentError(op, `padding must be 'same', 'valid' or a non-negative integer, got ${String(padding)}`);
   const span = size + 2 * p - k;
-  if (span < 0) throw new ShapeError(op, `kernel ${k} is larger than the padded input ${size + 2 * p}`);
+  if (span < 0) throw new ShapeError(op, `kernel ${k} is larger than the padded input ${size + 2 * p}`, shapes);
   return { out: Math.floor(span / stride) + 1, before: p };
 }
 
@@ -129,8 +129,8 @@ export function convParams(op: string, x: Shape, w: Shape, stride: number, paddi
   if (x.length !== 4) throw new ShapeError(op, 'input must be [N, C, H, W]', [x, w]);
   if (w.length !== 4) throw new ShapeError(op, 'filter must be [O, C, KH, KW]', [x, w]);
   if (x[1] !== w[1]) throw new ShapeError(op, 'input channels differ from filter channels', [x, w]);
-  const ah = convAxis(op, x[2]!, w[2]!, stride, padding);
-  const aw = convAxis(op, x[3]!, w[3]!, stride, padding);
+  const ah = convAxis(op, x[2]!, w[2]!, stride, padding, [x, w]);
+  const aw = convAxis(op, x[3]!, w[3]!, stride, padding, [x, w]);
   return { h: x[2]!, w: x[3]!, kh: w[2]!, kw: w[3]!, strideH: stride, strideW: stride, padTop: ah.before, padLeft: aw.before, outH: ah.out, outW: aw.out };
 }
 
@@ -139,10 +139,10 @@ export function conv2d<X extends Shape, W extends Shape, D extends DType, S exte
   x: Tensor<X, D>,
   w: Tensor<W, D> & Check<Conv2d<X, W, S, P>>,
   options: Conv2dOptions<S, P> = {},
-): Tensor<Conv2d<X, W, S, P> & Shape, D> {
+): Tensor<AsShape<Conv2d<X, W, S, P>>, D> {
   const [xt, wt] = toTensors('conv2d', [x, w as Tensor<W, D>]) as [Tensor, Tensor];
   const p = convParams('conv2d', xt.shape, wt.shape, options.stride ?? 1, options.padding ?? 'valid');
-  return bind(conv2dPrim, [xt, wt], p) as Tensor<Conv2d<X, W, S, P> & Shape, D>;
+  return bind(conv2dPrim, [xt, wt], p) as Tensor<AsShape<Conv2d<X, W, S, P>>, D>;
 }
 
 /** The adjoint of conv2d in its input: ⟨conv2d(x, w), y⟩ = ⟨x, conv2dInputAdjoint(y, w)⟩. */

@@ -15,10 +15,9 @@ import {
   type Shape,
   type Slice,
   type Transpose,
-  type Check,
-} from '../../tensor/shape.ts';
+  type Check, type AsShape } from '../../tensor/shape.ts';
 import { bind, definePrimitive, type Primitive } from '../core.ts';
-import { make, newBuffer, normalizeAxis } from './util.ts';
+import { describeValue, make, newBuffer, normalizeAxis, requireShapeArg, requireTensor } from './util.ts';
 
 export const reshapePrim = definePrimitive<{ readonly shape: Shape }>({
   name: 'reshape',
@@ -53,10 +52,12 @@ function resolveShape(op: string, size: number, shape: readonly number[], from: 
 }
 
 /** Reshape (row-major); one dimension may be -1 and is solved at run time. */
-export function reshape<S extends Shape, D extends DType, const T extends Shape>(x: Tensor<S, D>, shape: T): Tensor<Reshape<T> & Shape, D> {
+export function reshape<S extends Shape, D extends DType, const T extends Shape>(x: Tensor<S, D>, shape: T): Tensor<AsShape<Reshape<T>>, D> {
+  requireTensor('reshape', x);
+  requireShapeArg('reshape', shape, true, x.shape);
   const resolved = resolveShape('reshape', x.size, shape, x.shape);
-  if (resolved.length === x.shape.length && resolved.every((d, i) => d === x.shape[i])) return x as unknown as Tensor<Reshape<T> & Shape, D>;
-  return bind(reshapePrim, [x], { shape: resolved }) as Tensor<Reshape<T> & Shape, D>;
+  if (resolved.length === x.shape.length && resolved.every((d, i) => d === x.shape[i])) return x as unknown as Tensor<AsShape<Reshape<T>>, D>;
+  return bind(reshapePrim, [x], { shape: resolved }) as Tensor<AsShape<Reshape<T>>, D>;
 }
 
 export const transposePrim = definePrimitive<{ readonly perm: readonly number[] }>({
@@ -81,7 +82,9 @@ function inversePermutation(perm: readonly number[]): number[] {
 export function transpose<S extends Shape, D extends DType, const P extends readonly number[] | undefined = undefined>(
   x: Tensor<S, D>,
   perm?: P & Check<Transpose<S, P>>,
-): Tensor<Transpose<S, P> & Shape, D> {
+): Tensor<AsShape<Transpose<S, P>>, D> {
+  requireTensor('transpose', x);
+  if (perm !== undefined && !Array.isArray(perm)) throw new ShapeError('transpose', `perm must be an array of axes, got ${describeValue(perm)}`, [x.shape]);
   const rank = x.shape.length;
   const p = (perm as readonly number[] | undefined) ?? x.shape.map((_, i) => rank - 1 - i);
   const seen = new Set<number>();
@@ -90,8 +93,8 @@ export function transpose<S extends Shape, D extends DType, const P extends read
     if (!Number.isInteger(a) || a < 0 || a >= rank || seen.has(a)) throw new ShapeError('transpose', `${JSON.stringify(p)} is not a permutation of 0..${rank - 1}`, [x.shape]);
     seen.add(a);
   }
-  if (p.every((a, i) => a === i)) return x as unknown as Tensor<Transpose<S, P> & Shape, D>;
-  return bind(transposePrim, [x], { perm: p }) as Tensor<Transpose<S, P> & Shape, D>;
+  if (p.every((a, i) => a === i)) return x as unknown as Tensor<AsShape<Transpose<S, P>>, D>;
+  return bind(transposePrim, [x], { perm: p }) as Tensor<AsShape<Transpose<S, P>>, D>;
 }
 
 interface SliceParams {
@@ -118,7 +121,10 @@ export function slice<S extends Shape, D extends DType, const Z extends Shape>(
   x: Tensor<S, D>,
   begin: readonly number[],
   size: Z & Check<Slice<S, Z>>,
-): Tensor<Slice<S, Z> & Shape, D> {
+): Tensor<AsShape<Slice<S, Z>>, D> {
+  requireTensor('slice', x);
+  if (!Array.isArray(begin)) throw new ShapeError('slice', `begin must be an array, got ${describeValue(begin)}`, [x.shape]);
+  requireShapeArg('slice', size, true, x.shape);
   const rank = x.shape.length;
   const sz = size as readonly number[];
   if (begin.length !== rank || sz.length !== rank) throw new ShapeError('slice', `begin and size need ${rank} entries each`, [x.shape, sz]);
@@ -128,7 +134,7 @@ export function slice<S extends Shape, D extends DType, const Z extends Shape>(
     if (!Number.isInteger(b) || !Number.isInteger(s) || b < 0 || s < 0 || b + s > x.shape[i]!)
       throw new ShapeError('slice', `axis ${i}: begin ${b} with size ${s} leaves the dimension ${x.shape[i]}`, [x.shape]);
   });
-  return bind(slicePrim, [x], { begin: [...begin], size: resolved }) as Tensor<Slice<S, Z> & Shape, D>;
+  return bind(slicePrim, [x], { begin: [...begin], size: resolved }) as Tensor<AsShape<Slice<S, Z>>, D>;
 }
 
 type PadPairs = readonly (readonly [number, number])[];
@@ -147,11 +153,13 @@ export const padPrim: Primitive<{ readonly pads: PadPairs }> = definePrimitive<{
 });
 
 /** Zero padding, `[before, after]` for each axis. */
-export function pad<S extends Shape, D extends DType, const P extends PadPairs>(x: Tensor<S, D>, pads: P & Check<Pad<S, P>>): Tensor<Pad<S, P> & Shape, D> {
+export function pad<S extends Shape, D extends DType, const P extends PadPairs>(x: Tensor<S, D>, pads: P & Check<Pad<S, P>>): Tensor<AsShape<Pad<S, P>>, D> {
+  requireTensor('pad', x);
   const pp = pads as PadPairs;
+  if (!Array.isArray(pp) || pp.some((q) => !Array.isArray(q) || q.length !== 2)) throw new ShapeError('pad', `pads must be [before, after] pairs, one per axis, got ${JSON.stringify(pads)}`, [x.shape]);
   if (pp.length !== x.shape.length) throw new ShapeError('pad', `needs one [before, after] pair per axis, got ${pp.length} for rank ${x.shape.length}`, [x.shape]);
   for (const [b, a] of pp) if (!Number.isInteger(b) || !Number.isInteger(a) || b < 0 || a < 0) throw new ShapeError('pad', `paddings must be non-negative integers, got [${b}, ${a}]`, [x.shape]);
-  return bind(padPrim, [x], { pads: pp.map(([b, a]) => [b, a] as const) }) as Tensor<Pad<S, P> & Shape, D>;
+  return bind(padPrim, [x], { pads: pp.map(([b, a]) => [b, a] as const) }) as Tensor<AsShape<Pad<S, P>>, D>;
 }
 
 export const concatPrim: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>({
@@ -194,11 +202,15 @@ function zerosOf(x: Tensor): Tensor {
 }
 
 /** Joins tensors along `axis`; every other dimension must agree. */
+type ShapesOf<L extends readonly Tensor[]> = { [K in keyof L]: L[K] extends Tensor<infer S> ? S : never };
+
 export function concat<const L extends readonly Tensor<Shape, D>[], D extends DType, const A extends number>(
-  xs: L,
+  xs: L & Check<Concat<ShapesOf<L>, A>>,
   axis: A,
-): Tensor<Concat<{ [K in keyof L]: L[K] extends Tensor<infer S> ? S : never }, A> & Shape, D> {
+): Tensor<AsShape<Concat<ShapesOf<L>, A>>, D> {
+  if (!Array.isArray(xs)) throw new DTypeError('concat', `needs an array of tensors, got ${describeValue(xs)}`);
   if (xs.length === 0) throw new ShapeError('concat', 'needs at least one tensor');
+  xs.forEach((x, i) => requireTensor('concat', x, `operand ${i}`));
   const ax = normalizeAxis('concat', axis, xs[0]!.shape.length, xs[0]!.shape);
   if (xs.length === 1) return xs[0] as never;
   return bind(concatPrim, xs, { axis: ax }) as never;
@@ -218,6 +230,7 @@ export const astypePrim = definePrimitive<{ readonly dtype: DType }>({
 
 /** Explicit dtype conversion (differentiable). */
 export function astype<S extends Shape, D2 extends DType>(x: Tensor<S>, dtype: D2): Tensor<S, D2> {
+  requireTensor('astype', x);
   if (dtype !== 'f32' && dtype !== 'f64') throw new DTypeError('astype', `unknown dtype ${String(dtype)}`);
   if (x.dtype === dtype) return x as Tensor<S, D2>;
   return bind(astypePrim, [x], { dtype }) as Tensor<S, D2>;
@@ -225,7 +238,10 @@ export function astype<S extends Shape, D2 extends DType>(x: Tensor<S>, dtype: D
 
 /** Reshape to one dimension per sample: [N, ...] → [N, prod(...)]. */
 export function flattenBatch<N extends number, D extends DType>(x: Tensor<readonly [N, ...number[]], D>): Tensor<[N, number], D> {
-  return reshape(x, [x.shape[0]!, -1]) as unknown as Tensor<[N, number], D>;
+  requireTensor('flattenBatch', x);
+  if (x.shape.length < 1) throw new ShapeError('flattenBatch', 'needs a batch axis', [x.shape]);
+  const rest = x.shape.slice(1).reduce((p, d) => p * d, 1);
+  return reshape(x, [x.shape[0]!, rest]) as unknown as Tensor<[N, number], D>;
 }
 
 export { Tensor };

@@ -5,11 +5,20 @@
 import { matmul as matmulKernel } from '../../tensor/kernels/matmul.ts';
 import { ShapeError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
-import { sameShape, shapeSize, type Check, type DType, type Matmul, type Shape } from '../../tensor/shape.ts';
+import { sameShape, shapeSize, type Check, type DType, type Matmul, type Shape, type AsShape } from '../../tensor/shape.ts';
 import { bind, definePrimitive, type Aval } from '../core.ts';
 import { add, unbroadcast } from './binary.ts';
 import { broadcastTo } from './reduce.ts';
 import { broadcastShapes, make, newBuffer, sameDType, toTensors } from './util.ts';
+
+/** Broadcasts batch shapes, naming the operands' full shapes when they do not fit. */
+function broadcastShapesOf(op: string, a: Shape, b: Shape, operands: readonly Shape[]): number[] {
+  try {
+    return broadcastShapes(op, a, b);
+  } catch {
+    throw new ShapeError(op, 'batch dimensions do not broadcast', operands);
+  }
+}
 
 interface MatmulParams {
   readonly transA: boolean;
@@ -25,7 +34,7 @@ function geometry(a: Aval, b: Aval, { transA, transB }: MatmulParams) {
   if (k !== k2) throw new ShapeError('matmul', `inner dimensions differ (${k} vs ${k2})`, [a.shape, b.shape]);
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
-  const batchShape = broadcastShapes('matmul', batchA, batchB);
+  const batchShape = broadcastShapesOf('matmul', batchA, batchB, [a.shape, b.shape]);
   const batch = shapeSize(batchShape);
   const sizeA = shapeSize(batchA);
   const sizeB = shapeSize(batchB);
@@ -72,16 +81,16 @@ export interface MatmulOptions {
 export function matmul<A extends Shape, B extends Shape, D extends DType>(
   a: Tensor<A, D>,
   b: Tensor<B, D> & Check<Matmul<A, B>>,
-): Tensor<Matmul<A, B> & Shape, D> {
+): Tensor<AsShape<Matmul<A, B>>, D> {
   const [x, y] = toTensors('matmul', [a, b as Tensor<B, D>]) as [Tensor, Tensor];
   if (x.shape.length < 2 || y.shape.length < 2) throw new ShapeError('matmul', 'operands need rank >= 2', [x.shape, y.shape]);
   const batchA = x.shape.slice(0, -2);
   const batchB = y.shape.slice(0, -2);
-  const batch = broadcastShapes('matmul', batchA, batchB);
+  const batch = broadcastShapesOf('matmul', batchA, batchB, [x.shape, y.shape]);
   const needs = (s: readonly number[]) => shapeSize(s) !== 1 && !sameShape(s, batch);
   const xa = needs(batchA) ? broadcastTo(x, [...batch, ...x.shape.slice(-2)]) : x;
   const yb = needs(batchB) ? broadcastTo(y, [...batch, ...y.shape.slice(-2)]) : y;
-  return bind(matmulPrim, [xa, yb], { transA: false, transB: false }) as Tensor<Matmul<A, B> & Shape, D>;
+  return bind(matmulPrim, [xa, yb], { transA: false, transB: false }) as Tensor<AsShape<Matmul<A, B>>, D>;
 }
 
 /** matmul with transposed operands, without materialising the transposes (shapes checked at run time). */

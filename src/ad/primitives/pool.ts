@@ -3,9 +3,9 @@ import * as K from '../../tensor/kernels/pool.ts';
 import type { Pool2dGeometry } from '../../tensor/kernels/types.ts';
 import { ArgumentError, ShapeError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
-import type { AvgPool2d, Check, DType, Shape } from '../../tensor/shape.ts';
+import type { AsShape, AvgPool2d, Check, DType, Shape } from '../../tensor/shape.ts';
 import { bind, definePrimitive, type Primitive } from '../core.ts';
-import { make, newBuffer } from './util.ts';
+import { make, newBuffer, requireTensor } from './util.ts';
 
 export interface PoolParams {
   readonly h: number;
@@ -73,10 +73,11 @@ export function poolParams(op: string, shape: Shape, size: number, stride: numbe
 export function avgPool2d<X extends Shape, D extends DType, const K extends number, const S extends number = K>(
   x: Tensor<X, D> & Check<AvgPool2d<X, K, S>>,
   options: AvgPool2dOptions<K, S>,
-): Tensor<AvgPool2d<X, K, S> & Shape, D> {
-  const t = x as Tensor<X, D>;
+): Tensor<AsShape<AvgPool2d<X, K, S>>, D> {
+  const t = requireTensor('avgPool2d', x) as Tensor<X, D>;
+  if (options === null || typeof options !== 'object') throw new ArgumentError('avgPool2d', 'needs options { size, stride? }');
   const p = poolParams('avgPool2d', t.shape, options.size, options.stride ?? options.size);
-  return bind(avgPool2dPrim, [t], p) as Tensor<AvgPool2d<X, K, S> & Shape, D>;
+  return bind(avgPool2dPrim, [t], p) as Tensor<AsShape<AvgPool2d<X, K, S>>, D>;
 }
 
 /** The transpose of avgPool2d (spreads each value evenly over its window). */

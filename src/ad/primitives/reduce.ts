@@ -5,11 +5,11 @@
 import { broadcastCopy, reduce as reduceKernel } from '../../tensor/kernels/elementwise.ts';
 import { ShapeError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
-import { shapeSize, type DType, type Reduce, type Shape } from '../../tensor/shape.ts';
+import { shapeSize, type DType, type Reduce, type Shape, type AsShape } from '../../tensor/shape.ts';
 import { bind, definePrimitive } from '../core.ts';
 import { div, equal, mul } from './binary.ts';
 import { reshape } from './layout.ts';
-import { broadcastShapes, make, newBuffer, normalizeAxis } from './util.ts';
+import { broadcastShapes, make, newBuffer, normalizeAxis, requireShapeArg, requireTensor } from './util.ts';
 import { unbroadcast } from './binary.ts';
 
 interface ReduceParams {
@@ -87,6 +87,7 @@ export const broadcastToPrim = definePrimitive<{ readonly shape: Shape }>({
 
 function normalizeAxes(op: string, shape: Shape, axes: number | readonly number[] | undefined): number[] {
   if (axes === undefined) return shape.map((_, i) => i);
+  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new ShapeError(op, `axes must be an array of axis numbers, got ${JSON.stringify(axes)}`, [shape]);
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(op, a, shape.length, shape));
   if (new Set(out).size !== out.length) throw new ShapeError(op, `axes ${JSON.stringify(list)} repeat an axis`, [shape]);
@@ -104,8 +105,9 @@ export function sum<S extends Shape, D extends DType, const A extends AxesArg = 
   x: Tensor<S, D>,
   axes?: A,
   options: ReduceOptions<K> = {},
-): Tensor<Reduce<S, A, K> & Shape, D> {
-  return bind(sumPrim, [x], { axes: normalizeAxes('sum', x.shape, axes), keepDims: options.keepDims ?? false }) as Tensor<Reduce<S, A, K> & Shape, D>;
+): Tensor<AsShape<Reduce<S, A, K>>, D> {
+  requireTensor('sum', x);
+  return bind(sumPrim, [x], { axes: normalizeAxes('sum', x.shape, axes), keepDims: options.keepDims ?? false }) as Tensor<AsShape<Reduce<S, A, K>>, D>;
 }
 
 /** Maximum over `axes` (all by default); the derivative goes to the maxima, split among ties. */
@@ -113,8 +115,9 @@ export function max<S extends Shape, D extends DType, const A extends AxesArg = 
   x: Tensor<S, D>,
   axes?: A,
   options: ReduceOptions<K> = {},
-): Tensor<Reduce<S, A, K> & Shape, D> {
-  return bind(maxPrim, [x], { axes: normalizeAxes('max', x.shape, axes), keepDims: options.keepDims ?? false }) as Tensor<Reduce<S, A, K> & Shape, D>;
+): Tensor<AsShape<Reduce<S, A, K>>, D> {
+  requireTensor('max', x);
+  return bind(maxPrim, [x], { axes: normalizeAxes('max', x.shape, axes), keepDims: options.keepDims ?? false }) as Tensor<AsShape<Reduce<S, A, K>>, D>;
 }
 
 /** Mean over `axes` (all by default). */
@@ -122,14 +125,17 @@ export function mean<S extends Shape, D extends DType, const A extends AxesArg =
   x: Tensor<S, D>,
   axes?: A,
   options: ReduceOptions<K> = {},
-): Tensor<Reduce<S, A, K> & Shape, D> {
+): Tensor<AsShape<Reduce<S, A, K>>, D> {
+  requireTensor('mean', x);
   const norm = normalizeAxes('mean', x.shape, axes);
   const count = norm.reduce((p, a) => p * x.shape[a]!, 1);
   if (count === 0) throw new ShapeError('mean', 'reduces over no elements', [x.shape]);
   const s = bind(sumPrim, [x], { axes: norm, keepDims: options.keepDims ?? false });
-  return div(s, count) as unknown as Tensor<Reduce<S, A, K> & Shape, D>;
+  return div(s, count) as unknown as Tensor<AsShape<Reduce<S, A, K>>, D>;
 }
 
 export function broadcastTo<S extends Shape, D extends DType, const T extends Shape>(x: Tensor<S, D>, shape: T): Tensor<T, D> {
+  requireTensor('broadcastTo', x);
+  requireShapeArg('broadcastTo', shape, false, x.shape);
   return bind(broadcastToPrim, [x], { shape: [...shape] }) as Tensor<T, D>;
 }

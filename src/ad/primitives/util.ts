@@ -65,3 +65,26 @@ export function normalizeAxis(op: string, axis: number, rank: number, shape: Sha
 export function requireSameShape(op: string, a: Shape, b: Shape): void {
   if (!sameShape(a, b)) throw new ShapeError(op, 'shapes differ', [a, b]);
 }
+
+/** The operand must be a tensor (not null, a number or an array): a DTypeError names the op otherwise. */
+export function requireTensor(op: string, x: unknown, what = 'operand'): Tensor {
+  if (!(x instanceof Tensor)) throw new DTypeError(op, `${what} is ${describeValue(x)}, not a tensor`);
+  return x;
+}
+
+export function describeValue(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  return typeof x === 'number' ? `the number ${x}` : typeof x;
+}
+
+/** A shape argument: an array of non-negative integers (and -1 where `allowMinusOne`). */
+export function requireShapeArg(op: string, shape: unknown, allowMinusOne = false, from?: Shape): readonly number[] {
+  const context = from ? [from] : [];
+  if (!Array.isArray(shape)) throw new ShapeError(op, `the shape argument must be an array of dimensions, got ${describeValue(shape)}`, context);
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || (d < 0 && !(allowMinusOne && d === -1)))
+      throw new ShapeError(op, `dimension ${String(d)} is not a non-negative integer${allowMinusOne ? ' or -1' : ''}`, [...context, shape as number[]]);
+  }
+  return shape as readonly number[];
+}
