@@ -83,6 +83,15 @@ export function vjp<const Args extends readonly Pytree[], R extends Pytree>(
   return [unflatten<R>(o.def, outPrimals), pullback];
 }
 
+/** Replaces every tensor inside arrays and plain records; anything else passes through unchanged. */
+function mapTensors(x: unknown, fn: (t: Tensor) => Tensor): unknown {
+  if (x instanceof Tensor) return fn(x);
+  if (Array.isArray(x)) return x.map((v) => mapTensors(v, fn));
+  if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype)
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, mapTensors(v, fn)]));
+  return x;
+}
+
 function primalOf(trace: VjpTrace, x: Tensor): Tensor {
   return trace.nodeOf(x) ? (x.tracer as { primal: Tensor }).primal : x;
 }
@@ -157,7 +166,9 @@ export function valueAndGrad<Args extends readonly unknown[], const N extends Ar
     const tree = unflatten<Pytree[]>(p.def, grads);
     const value = primalOf(trace, loss);
     const picked = typeof (options.argnums ?? 0) === 'number' ? tree[0] : tree;
-    return [(options.hasAux ? [value, aux] : value) as ValueOf<F, A>, picked as Picked<Args, N>];
+    // Tensors in aux were computed under this trace; hand back their primals so an outer transform still sees through them.
+    const auxOut = options.hasAux ? mapTensors(aux, (t) => primalOf(trace, t)) : undefined;
+    return [(options.hasAux ? [value, auxOut] : value) as ValueOf<F, A>, picked as Picked<Args, N>];
   };
 }
 
