@@ -20,6 +20,7 @@ export function registerKernel(backend: BackendName, primitive: string, impl: Ke
 
 export function unregisterBackend(backend: BackendName): void {
   overrides.delete(backend);
+  describers.delete(backend);
 }
 
 /** The backend's kernel for a primitive, or undefined when it has none (the caller runs the cpu kernel). */
@@ -49,4 +50,45 @@ export function withBackend<T>(name: BackendName, fn: () => T): T {
 
 export function registeredPrimitives(backend: BackendName): string[] {
   return [...(overrides.get(backend)?.keys() ?? [])];
+}
+
+/**
+ * What a backend really runs. Backends that can silently degrade (gpu.js picks another mode when
+ * the requested one is missing; a worker pool may fail to start) say so here, so benchmarks and
+ * reports never attribute a number to the wrong engine.
+ */
+export interface BackendInfo {
+  readonly backend: BackendName;
+  /** What the caller asked for (a gpu.js mode, a thread count, or the backend's name). */
+  readonly requested: string;
+  /** What actually runs; 'cpu' when the backend has no kernels registered. */
+  readonly actual: string;
+  /** For gpu.js: the class of the kernel that last ran (`kernel.kernel.constructor.name`), null before the first call. */
+  readonly kernelClass: string | null;
+  /** Why `actual` differs from `requested`, or null when it does not. */
+  readonly reason: string | null;
+  /** Anything else the backend wants to report (thread counts, call counters). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+const describers = new Map<BackendName, () => BackendInfo>();
+
+/** Lets a backend report its state through `backendInfo`. */
+export function describeBackend(backend: BackendName, describe: () => BackendInfo): void {
+  describers.set(backend, describe);
+}
+
+/** The state of `backend` (the current one by default). */
+export function backendInfo(backend: BackendName = current): BackendInfo {
+  const describe = describers.get(backend);
+  if (describe) return describe();
+  if (backend === 'cpu') return { backend, requested: 'cpu', actual: 'cpu', kernelClass: null, reason: null };
+  const registered = overrides.get(backend)?.size ?? 0;
+  return {
+    backend,
+    requested: backend,
+    actual: registered > 0 ? backend : 'cpu',
+    kernelClass: null,
+    reason: registered > 0 ? null : `no kernels are registered for backend '${backend}': every primitive runs its cpu kernel`,
+  };
 }

@@ -149,7 +149,8 @@ function rows(x: Tensor, index: readonly number[]): Tensor {
 }
 
 export function loadAndSplit(o: Pick<ExperimentOptions, 'data' | 'subjects' | 'positives' | 'seed' | 'size' | 'crop' | 'testFraction'>): SplitData {
-  const ds = loadDataset({ data: o.data, phantom: { n: o.subjects, size: o.size, seed: o.seed, ...(o.positives !== undefined ? { positives: o.positives } : {}) } });
+  // With a crop the phantom is drawn at 128² (its native scale) and cropped around the tumour.
+  const ds = loadDataset({ data: o.data, phantom: { n: o.subjects, size: o.crop !== undefined ? Math.max(128, o.crop) : o.size, seed: o.seed, ...(o.positives !== undefined ? { positives: o.positives } : {}) } });
   if (E.isLeft(ds)) throw ds.left;
   const prepared = prepare(ds.right, { size: o.size, ...(o.crop !== undefined ? { crop: o.crop } : {}), hounsfield: true });
   if (E.isLeft(prepared)) throw prepared.left;
@@ -172,7 +173,7 @@ export interface TrainedModel {
   readonly name: string;
   readonly lambda: number;
   readonly kind: 'none' | 'pointwise' | 'span';
-  readonly cnn: PaperCnn;
+  readonly cnn: PaperCnn<number, number, any>;
   readonly params: CnnParams;
   readonly history: readonly EpochMetrics[];
   readonly seconds: number;

@@ -3,7 +3,7 @@
  * derivative) and `where`. Reverse rules sum cotangents back to each operand's shape with
  * `unbroadcast`, itself made of differentiable ops.
  */
-import { mapBinary, mapTernary, type BinaryFn } from '../../tensor/kernels/elementwise.ts';
+import { compileBinary, mapTernary } from '../../tensor/kernels/elementwise.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { sameShape, type Broadcast, type BroadcastShape, type Check, type DType, type Shape } from '../../tensor/shape.ts';
 import { bind, definePrimitive, type MaybeTensor, type Primitive } from '../core.ts';
@@ -33,14 +33,16 @@ type BinaryRules = {
   vjp?: (ct: Tensor, a: Tensor, b: Tensor, out: Tensor, needs: readonly boolean[]) => [MaybeTensor, MaybeTensor];
 };
 
-function binaryPrimitive(name: string, fn: BinaryFn, rules: BinaryRules): Primitive<void> {
+/** `expr` computes the result from `a` and `b` (JavaScript, compiled once into the kernel's loops). */
+function binaryPrimitive(name: string, expr: string, rules: BinaryRules): Primitive<void> {
+  const kernel = compileBinary(expr);
   return definePrimitive<void>({
     name,
     shapeRule: ([a, b]) => ({ shape: broadcastShapes(name, a!.shape, b!.shape), dtype: sameDType(name, [a!, b!]) }),
     impl: ([a, b]) => {
       const shape = broadcastShapes(name, a!.shape, b!.shape);
       const out = newBuffer(a!.dtype, shape.reduce((p, d) => p * d, 1));
-      mapBinary(a!.data, a!.shape, b!.data, b!.shape, shape, out, fn);
+      kernel(a!.data, a!.shape, b!.data, b!.shape, shape, out);
       return make(shape, a!.dtype, out);
     },
     ...(rules.jvp ? { jvp: ([a, b], [ta, tb], _p, out) => rules.jvp!(a!, b!, ta!, tb!, out) } : {}),
@@ -55,19 +57,19 @@ function binaryPrimitive(name: string, fn: BinaryFn, rules: BinaryRules): Primit
   });
 }
 
-export const addPrim = binaryPrimitive('add', (a, b) => a + b, {
+export const addPrim = binaryPrimitive('add', 'a + b', {
   jvp: (_a, _b, ta, tb, out) => (ta && tb ? add(ta, tb) : expandTo((ta ?? tb)!, out.shape)),
   vjp: (ct, _a, _b, _o, needs) => [needs[0] ? ct : null, needs[1] ? ct : null],
 });
-export const subPrim = binaryPrimitive('sub', (a, b) => a - b, {
+export const subPrim = binaryPrimitive('sub', 'a - b', {
   jvp: (_a, _b, ta, tb, out) => (ta && tb ? sub(ta, tb) : ta ? expandTo(ta, out.shape) : expandTo(neg(tb!), out.shape)),
   vjp: (ct, _a, _b, _o, needs) => [needs[0] ? ct : null, needs[1] ? neg(ct) : null],
 });
-export const mulPrim = binaryPrimitive('mul', (a, b) => a * b, {
+export const mulPrim = binaryPrimitive('mul', 'a * b', {
   jvp: (a, b, ta, tb) => (ta && tb ? add(mul(ta, b), mul(a, tb)) : ta ? mul(ta, b) : mul(a, tb!)),
   vjp: (ct, a, b, _o, needs) => [needs[0] ? mul(ct, b) : null, needs[1] ? mul(ct, a) : null],
 });
-export const divPrim = binaryPrimitive('div', (a, b) => a / b, {
+export const divPrim = binaryPrimitive('div', 'a / b', {
   jvp: (_a, b, ta, tb, out) => {
     const fromB = tb && neg(div(mul(tb, out), b));
     return ta ? (fromB ? add(div(ta, b), fromB) : div(ta, b)) : fromB;
@@ -75,7 +77,7 @@ export const divPrim = binaryPrimitive('div', (a, b) => a / b, {
   vjp: (ct, _a, b, out, needs) => [needs[0] ? div(ct, b) : null, needs[1] ? neg(div(mul(ct, out), b)) : null],
 });
 // d(a^b) = b·a^(b−1)·da + a^b·log(a)·db; the log term is only built when b is differentiated.
-export const powPrim = binaryPrimitive('pow', Math.pow, {
+export const powPrim = binaryPrimitive('pow', 'Math.pow(a, b)', {
   jvp: (a, b, ta, tb, out) => {
     const fromA = ta && mul(ta, mul(b, pow(a, sub(b, 1))));
     const fromB = tb && mul(tb, mul(out, log(a)));
@@ -84,11 +86,11 @@ export const powPrim = binaryPrimitive('pow', Math.pow, {
   vjp: (ct, a, b, out, needs) => [needs[0] ? mul(ct, mul(b, pow(a, sub(b, 1)))) : null, needs[1] ? mul(ct, mul(out, log(a))) : null],
 });
 // Ties send the derivative to the first operand, like the subgradient most libraries pick.
-export const maximumPrim = binaryPrimitive('maximum', Math.max, {
+export const maximumPrim = binaryPrimitive('maximum', 'Math.max(a, b)', {
   jvp: (a, b, ta, tb, out) => selectTangent(greaterEqual(a, b), ta, tb, out),
   vjp: (ct, a, b, _o, needs) => selectCotangent(ct, greaterEqual(a, b), needs),
 });
-export const minimumPrim = binaryPrimitive('minimum', Math.min, {
+export const minimumPrim = binaryPrimitive('minimum', 'Math.min(a, b)', {
   jvp: (a, b, ta, tb, out) => selectTangent(lessEqual(a, b), ta, tb, out),
   vjp: (ct, a, b, _o, needs) => selectCotangent(ct, lessEqual(a, b), needs),
 });
@@ -100,12 +102,12 @@ function selectCotangent(ct: Tensor, mask: Tensor, needs: readonly boolean[]): [
   return [needs[0] ? where(mask, ct, 0) : null, needs[1] ? where(mask, 0, ct) : null];
 }
 
-export const greaterPrim = binaryPrimitive('greater', (a, b) => (a > b ? 1 : 0), {});
-export const greaterEqualPrim = binaryPrimitive('greaterEqual', (a, b) => (a >= b ? 1 : 0), {});
-export const lessPrim = binaryPrimitive('less', (a, b) => (a < b ? 1 : 0), {});
-export const lessEqualPrim = binaryPrimitive('lessEqual', (a, b) => (a <= b ? 1 : 0), {});
-export const equalPrim = binaryPrimitive('equal', (a, b) => (a === b ? 1 : 0), {});
-export const notEqualPrim = binaryPrimitive('notEqual', (a, b) => (a !== b ? 1 : 0), {});
+export const greaterPrim = binaryPrimitive('greater', 'a > b ? 1 : 0', {});
+export const greaterEqualPrim = binaryPrimitive('greaterEqual', 'a >= b ? 1 : 0', {});
+export const lessPrim = binaryPrimitive('less', 'a < b ? 1 : 0', {});
+export const lessEqualPrim = binaryPrimitive('lessEqual', 'a <= b ? 1 : 0', {});
+export const equalPrim = binaryPrimitive('equal', 'a === b ? 1 : 0', {});
+export const notEqualPrim = binaryPrimitive('notEqual', 'a !== b ? 1 : 0', {});
 
 /** where(cond, a, b): a where cond ≠ 0, else b; cond is a constant mask (no derivative flows into it). */
 export const wherePrim = definePrimitive<void>({

@@ -3,7 +3,7 @@
  * derivative written in differentiable ops, serves forward (t ↦ t·f'(x)) and reverse
  * (ct ↦ ct·f'(x)) mode, and differentiates again for higher orders.
  */
-import { mapUnary, type UnaryFn } from '../../tensor/kernels/elementwise.ts';
+import { compileUnary } from '../../tensor/kernels/elementwise.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import type { DType, Shape } from '../../tensor/shape.ts';
 import { bind, definePrimitive, type Primitive } from '../core.ts';
@@ -12,13 +12,15 @@ import { make, newBuffer, toTensors, type Operand } from './util.ts';
 
 type Derivative = (x: Tensor, y: Tensor) => Tensor;
 
-function unaryPrimitive(name: string, fn: UnaryFn, derivative: Derivative | null, linear?: (t: Tensor) => Tensor): Primitive<void> {
+/** `expr` computes the result from `v` (JavaScript, compiled once into the kernel's loop). */
+function unaryPrimitive(name: string, expr: string, derivative: Derivative | null, linear?: (t: Tensor) => Tensor): Primitive<void> {
+  const kernel = compileUnary(expr);
   return definePrimitive<void>({
     name,
     shapeRule: ([x]) => x!,
     impl: ([x]) => {
       const out = newBuffer(x!.dtype, x!.size);
-      mapUnary(x!.data, out, fn);
+      kernel(x!.data, out);
       return make(x!.shape, x!.dtype, out);
     },
     ...(derivative === null && linear === undefined
@@ -30,31 +32,22 @@ function unaryPrimitive(name: string, fn: UnaryFn, derivative: Derivative | null
   });
 }
 
-function stableSigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-
-function stableSoftplus(x: number): number {
-  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-}
-
-export const negPrim = unaryPrimitive('neg', (x) => -x, null, (t) => neg(t));
-export const expPrim = unaryPrimitive('exp', Math.exp, (_x, y) => y);
-export const logPrim = unaryPrimitive('log', Math.log, (x) => reciprocal(x));
-export const log1pPrim = unaryPrimitive('log1p', Math.log1p, (x) => reciprocal(add(x, 1)));
-export const sqrtPrim = unaryPrimitive('sqrt', Math.sqrt, (_x, y) => div(0.5, y));
-export const absPrim = unaryPrimitive('abs', Math.abs, (x) => sign(x));
-export const signPrim = unaryPrimitive('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : x), null);
-export const squarePrim = unaryPrimitive('square', (x) => x * x, (x) => mul(x, 2));
-export const reciprocalPrim = unaryPrimitive('reciprocal', (x) => 1 / x, (_x, y) => neg(square(y)));
-export const sigmoidPrim = unaryPrimitive('sigmoid', stableSigmoid, (_x, y) => mul(y, sub(1, y)));
-export const tanhPrim = unaryPrimitive('tanh', Math.tanh, (_x, y) => sub(1, square(y)));
+export const negPrim = unaryPrimitive('neg', '-v', null, (t) => neg(t));
+export const expPrim = unaryPrimitive('exp', 'Math.exp(v)', (_x, y) => y);
+export const logPrim = unaryPrimitive('log', 'Math.log(v)', (x) => reciprocal(x));
+export const log1pPrim = unaryPrimitive('log1p', 'Math.log1p(v)', (x) => reciprocal(add(x, 1)));
+export const sqrtPrim = unaryPrimitive('sqrt', 'Math.sqrt(v)', (_x, y) => div(0.5, y));
+export const absPrim = unaryPrimitive('abs', 'Math.abs(v)', (x) => sign(x));
+export const signPrim = unaryPrimitive('sign', 'v > 0 ? 1 : v < 0 ? -1 : v', null);
+export const squarePrim = unaryPrimitive('square', 'v * v', (x) => mul(x, 2));
+export const reciprocalPrim = unaryPrimitive('reciprocal', '1 / v', (_x, y) => neg(square(y)));
+export const sigmoidPrim = unaryPrimitive('sigmoid', 'v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))', (_x, y) => mul(y, sub(1, y)));
+export const tanhPrim = unaryPrimitive('tanh', 'Math.tanh(v)', (_x, y) => sub(1, square(y)));
+// Sigmoid and softplus are written so that no exp overflows at ±1e4.
 // elu'(x) = 1 for x > 0 and exp(x) = elu(x) + 1 below; written with `where` so it differentiates again.
-export const eluPrim = unaryPrimitive('elu', (x) => (x > 0 ? x : Math.expm1(x)), (x, y) => where(greater(x, 0), 1, add(y, 1)));
-export const reluPrim = unaryPrimitive('relu', (x) => (x > 0 ? x : 0), (x) => greater(x, 0));
-export const softplusPrim = unaryPrimitive('softplus', stableSoftplus, (x) => sigmoid(x));
+export const eluPrim = unaryPrimitive('elu', 'v > 0 ? v : Math.expm1(v)', (x, y) => where(greater(x, 0), 1, add(y, 1)));
+export const reluPrim = unaryPrimitive('relu', 'v > 0 ? v : 0', (x) => greater(x, 0));
+export const softplusPrim = unaryPrimitive('softplus', 'Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)))', (x) => sigmoid(x));
 
 function unary(prim: Primitive<void>) {
   return <S extends Shape = [], D extends DType = 'f32'>(x: Operand<S, D>): Tensor<S, D> =>

@@ -1,0 +1,369 @@
+/**
+ * The `gpujs` backend: gpu.js kernels for matmul, conv2d and its two adjoints, average pooling
+ * and its adjoint, and large elementwise maps. Everything else, every f64 call (gpu.js computes
+ * in float32 only) and every call below the size thresholds runs the primitive's cpu kernel.
+ *
+ * Mode: gpu.js silently substitutes backends (a 'gpu' instance without GL runs WebAssembly and
+ * still reports 'gpu'), so the mode is chosen here from explicit availability checks, and after
+ * each call the class of the kernel that actually ran is read back and reported by
+ * `backendInfo()`. WebGPU never qualifies: gpu.js WebGPU kernels return Promises and fgflow's
+ * evaluation interpreter is synchronous.
+ *
+ * Kernels are compiled on first use for each geometry and kept in a bounded cache; the GPU
+ * instance and every kernel belong to the backend and are released by `disposeGpujs()`.
+ */
+import { createRequire } from 'node:module';
+import type { GPU as GPUClass, IGPUKernelSettings, IKernelRunShortcut } from 'gpu.js';
+import { primitives } from '../ad/core.ts';
+import type { ConvParams } from '../ad/primitives/conv.ts';
+import type { PoolParams } from '../ad/primitives/pool.ts';
+import { broadcastShapes, make } from '../ad/primitives/util.ts';
+import { ArgumentError, FgflowError } from '../tensor/errors.ts';
+import type { Conv2dGeometry, MatmulGeometry, Pool2dGeometry } from '../tensor/kernels/types.ts';
+import { shapeSize, type Shape } from '../tensor/shape.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import {
+  avgPool2dAdjointSource, avgPool2dSource, BINARY_OPS, binarySource, conv2dFilterAdjointSource, conv2dInputAdjointSource, conv2dSource,
+  matmulSource, UNARY_BODIES, unarySource, type KernelSource,
+} from './gpujs-kernels.ts';
+import { describeBackend, registerKernel, setBackend, unregisterBackend, type BackendInfo } from './registry.ts';
+
+export const GPUJS_BACKEND = 'gpujs';
+
+export type GpujsMode = 'auto' | 'webgpu' | 'headlessgl' | 'webasm' | 'cpu';
+export type GpujsRunMode = Exclude<GpujsMode, 'auto'>;
+const MODES: readonly GpujsMode[] = ['auto', 'webgpu', 'headlessgl', 'webasm', 'cpu'];
+
+export interface GpujsOptions {
+  /** Which gpu.js mode to run (default 'auto': headlessgl, else webasm, else cpu). */
+  readonly mode?: GpujsMode;
+  /** Multiply-adds (matmul, conv) or window sums (pooling) below which the cpu kernel runs (default 2^15). */
+  readonly minWork?: number;
+  /** Elements below which elementwise ops run on the cpu (default 2^16). */
+  readonly elementwiseMinSize?: number;
+  /** Compiled kernels kept; the least recently used is destroyed beyond this (default 64). */
+  readonly maxKernels?: number;
+  /** Make 'gpujs' the current backend (default true). */
+  readonly select?: boolean;
+}
+
+export interface GpujsInfo extends BackendInfo {
+  readonly requested: GpujsMode;
+  /** The mode really running, from the last kernel's class once one has run; null after dispose. */
+  readonly actual: GpujsRunMode | 'disposed';
+}
+
+/** gpu.js could not be loaded or no mode could be started. */
+export class GpujsError extends FgflowError {
+  constructor(message: string) {
+    super('gpujs', message);
+  }
+}
+
+/** gpu.js arrays are float32 and GL indexes in float32: sizes beyond 2^24 are not addressed exactly. */
+const MAX_ELEMENTS = 1 << 24;
+
+const KERNEL_CLASS_MODE: Readonly<Record<string, GpujsRunMode>> = {
+  CPUKernel: 'cpu',
+  WebAssemblyKernel: 'webasm',
+  HeadlessGLKernel: 'headlessgl',
+  WebGPUKernel: 'webgpu',
+};
+
+interface State {
+  readonly gpu: GPUClass;
+  readonly requested: GpujsMode;
+  actual: GpujsRunMode;
+  kernelClass: string | null;
+  reason: string | null;
+  readonly minWork: number;
+  readonly elementwiseMinSize: number;
+  readonly maxKernels: number;
+  readonly cache: Map<string, IKernelRunShortcut>;
+  readonly gpuCalls: Record<string, number>;
+  readonly cpuCalls: Record<string, number>;
+}
+
+let state: State | undefined;
+let disposed: { requested: GpujsMode } | undefined;
+
+type GpuModule = typeof import('gpu.js');
+let gpuModule: GpuModule | undefined;
+
+function loadGpu(): GpuModule {
+  if (!gpuModule) {
+    try {
+      gpuModule = createRequire(import.meta.url)('gpu.js') as GpuModule;
+    } catch (e) {
+      throw new GpujsError(`gpu.js could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return gpuModule;
+}
+
+/** Why a mode cannot run here, or null when it can. */
+export function gpujsModeUnavailable(mode: GpujsRunMode): string | null {
+  const { GPU } = loadGpu();
+  switch (mode) {
+    case 'webgpu': {
+      const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+      const surface = nav?.gpu ? '' : '; besides, navigator.gpu is not set (no WebGPU implementation is loaded)';
+      return `gpu.js WebGPU kernels return Promises and fgflow's evaluation interpreter is synchronous${surface}`;
+    }
+    case 'headlessgl':
+      return GPU.isHeadlessGLSupported ? null : 'headless-gl (the optional `gl` package) is not installed or cannot create a context';
+    case 'webasm':
+      return GPU.isWebAssemblySupported ? null : 'WebAssembly is not available';
+    case 'cpu':
+      return null;
+  }
+}
+
+function candidates(mode: GpujsMode): GpujsRunMode[] {
+  switch (mode) {
+    case 'auto':
+    case 'headlessgl':
+      return ['headlessgl', 'webasm', 'cpu'];
+    case 'webgpu':
+      return ['webgpu', 'headlessgl', 'webasm', 'cpu'];
+    case 'webasm':
+      return ['webasm', 'cpu'];
+    case 'cpu':
+      return ['cpu'];
+  }
+}
+
+function checkCount(name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new ArgumentError('useGpujs', `${name} must be an integer >= ${min}, got ${v}`);
+}
+
+/**
+ * Starts gpu.js in the requested mode, or the next one that works (webgpu → headlessgl → webasm
+ * → cpu), registers its kernels as backend 'gpujs' and, unless `select: false`, makes it current.
+ * A previous instance is disposed first. Returns what runs and why it differs from the request.
+ */
+export function useGpujs(options: GpujsOptions = {}): GpujsInfo {
+  const requested = options.mode ?? 'auto';
+  if (!MODES.includes(requested)) throw new ArgumentError('useGpujs', `mode must be one of ${MODES.join(', ')}; got ${String(requested)}`);
+  checkCount('minWork', options.minWork, 0);
+  checkCount('elementwiseMinSize', options.elementwiseMinSize, 0);
+  checkCount('maxKernels', options.maxKernels, 1);
+  const { GPU } = loadGpu();
+  if (state) void disposeGpujs();
+  const skipped: string[] = [];
+  let gpu: GPUClass | undefined;
+  let actual: GpujsRunMode | undefined;
+  for (const mode of candidates(requested)) {
+    const why = gpujsModeUnavailable(mode);
+    if (why !== null) {
+      skipped.push(`${mode}: ${why}`);
+      continue;
+    }
+    try {
+      gpu = new GPU({ mode });
+      actual = mode;
+      break;
+    } catch (e) {
+      skipped.push(`${mode}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (!gpu || !actual) throw new GpujsError(`no gpu.js mode could start (${skipped.join('; ')})`);
+  state = {
+    gpu,
+    requested,
+    actual,
+    kernelClass: null,
+    reason: skipped.length ? skipped.join('; ') : null,
+    minWork: options.minWork ?? 1 << 15,
+    elementwiseMinSize: options.elementwiseMinSize ?? 1 << 16,
+    maxKernels: options.maxKernels ?? 64,
+    cache: new Map(),
+    gpuCalls: {},
+    cpuCalls: {},
+  };
+  disposed = undefined;
+  register();
+  if (options.select ?? true) setBackend(GPUJS_BACKEND);
+  return gpujsInfo();
+}
+
+/** Destroys every kernel and the GPU instance and unregisters the backend's kernels (calls then run on the cpu). */
+export async function disposeGpujs(): Promise<void> {
+  const s = state;
+  if (!s) return;
+  state = undefined;
+  disposed = { requested: s.requested };
+  unregisterBackend(GPUJS_BACKEND);
+  describeBackend(GPUJS_BACKEND, gpujsInfo);
+  s.cache.clear();
+  await s.gpu.destroy();
+}
+
+export function gpujsInfo(): GpujsInfo {
+  const s = state;
+  if (!s) {
+    return {
+      backend: GPUJS_BACKEND,
+      requested: disposed?.requested ?? 'auto',
+      actual: 'disposed',
+      kernelClass: null,
+      reason: disposed ? 'disposed: every primitive runs its cpu kernel' : 'not started: call useGpujs() first; every primitive runs its cpu kernel',
+    };
+  }
+  return {
+    backend: GPUJS_BACKEND,
+    requested: s.requested,
+    actual: s.actual,
+    kernelClass: s.kernelClass,
+    reason: s.reason,
+    details: { gpuCalls: { ...s.gpuCalls }, cpuCalls: { ...s.cpuCalls }, cachedKernels: s.cache.size, minWork: s.minWork, elementwiseMinSize: s.elementwiseMinSize },
+  };
+}
+
+// ---------------------------------------------------------------- running kernels
+
+function cpu(name: string, args: readonly Tensor[], params: unknown): Tensor {
+  const s = state;
+  if (s) s.cpuCalls[name] = (s.cpuCalls[name] ?? 0) + 1;
+  const prim = primitives().get(name);
+  if (!prim) throw new GpujsError(`primitive ${name} is not defined`);
+  return prim.impl(args, params);
+}
+
+function eligible(args: readonly Tensor[], outSize: number): boolean {
+  if (outSize === 0 || outSize >= MAX_ELEMENTS) return false;
+  for (const a of args) if (a.dtype !== 'f32' || a.size === 0 || a.size >= MAX_ELEMENTS) return false;
+  return true;
+}
+
+/** Runs the cached kernel for `key` (compiling it from `make` on first use) and records which kernel class ran. */
+function run(s: State, name: string, key: string, build: () => KernelSource, inputs: readonly Float32Array[]): Float32Array {
+  let k = s.cache.get(key);
+  if (k) {
+    s.cache.delete(key);
+    s.cache.set(key, k);
+  } else {
+    const src = build();
+    // loopMaxIterations bounds GL loops; gpu.js reads it though its typings omit it
+    const settings: IGPUKernelSettings & { loopMaxIterations: number } = {
+      output: [src.size],
+      constants: src.constants,
+      precision: 'single',
+      tactic: 'precision',
+      loopMaxIterations: src.maxLoop,
+      dynamicOutput: false,
+      dynamicArguments: false,
+    };
+    k = s.gpu.createKernel(src.source, settings);
+    s.cache.set(key, k);
+    if (s.cache.size > s.maxKernels) {
+      const [oldKey, old] = s.cache.entries().next().value as [string, IKernelRunShortcut];
+      s.cache.delete(oldKey);
+      old.destroy();
+    }
+  }
+  const result = (k as unknown as (...a: Float32Array[]) => unknown)(...inputs);
+  observe(s, k);
+  s.gpuCalls[name] = (s.gpuCalls[name] ?? 0) + 1;
+  if (!(result instanceof Float32Array)) throw new GpujsError(`${name}: gpu.js returned ${Object.prototype.toString.call(result)}, expected a Float32Array`);
+  return result;
+}
+
+/** Reads the class of the kernel that ran: gpu.js may have swapped in another one (a fallback to its CPU kernel). */
+function observe(s: State, k: IKernelRunShortcut): void {
+  const inner = (k as unknown as { kernel?: { constructor: { name: string }; fallbackReason?: string } }).kernel;
+  const cls = inner?.constructor.name ?? 'unknown';
+  if (cls === s.kernelClass) return;
+  s.kernelClass = cls;
+  const mode = KERNEL_CLASS_MODE[cls];
+  if (mode && mode !== s.actual) {
+    const why = `gpu.js switched to ${cls}${inner?.fallbackReason ? `: ${inner.fallbackReason}` : ''}`;
+    s.reason = s.reason ? `${s.reason}; ${why}` : why;
+    s.actual = mode;
+  }
+}
+
+// ---------------------------------------------------------------- primitives
+
+interface MatmulParams {
+  readonly transA: boolean;
+  readonly transB: boolean;
+}
+
+function matmulGeometry(a: Shape, b: Shape, p: MatmulParams): { g: MatmulGeometry; shape: number[] } {
+  const ra = a.length, rb = b.length;
+  const [m, k] = p.transA ? [a[ra - 1]!, a[ra - 2]!] : [a[ra - 2]!, a[ra - 1]!];
+  const n = p.transB ? b[rb - 2]! : b[rb - 1]!;
+  const batchShape = broadcastShapes('matmul', a.slice(0, -2), b.slice(0, -2));
+  const sizeA = shapeSize(a.slice(0, -2)), sizeB = shapeSize(b.slice(0, -2));
+  return {
+    g: { batch: shapeSize(batchShape), m, k, n, transA: p.transA, transB: p.transB, aBatchStride: sizeA === 1 ? 0 : m * k, bBatchStride: sizeB === 1 ? 0 : k * n },
+    shape: [...batchShape, m, n],
+  };
+}
+
+function convGeometry(n: number, c: number, o: number, p: ConvParams): Conv2dGeometry {
+  return { n, c, h: p.h, w: p.w, o, kh: p.kh, kw: p.kw, strideH: p.strideH, strideW: p.strideW, padTop: p.padTop, padLeft: p.padLeft, outH: p.outH, outW: p.outW };
+}
+
+const f32 = (t: Tensor) => t.data as Float32Array;
+
+function register(): void {
+  registerKernel(GPUJS_BACKEND, 'matmul', (args, p: MatmulParams) => {
+    const s = state!;
+    const [a, b] = args as [Tensor, Tensor];
+    const { g, shape } = matmulGeometry(a.shape, b.shape, p);
+    if (!eligible(args, g.batch * g.m * g.n) || g.k === 0 || g.batch * g.m * g.n * g.k < s.minWork) return cpu('matmul', args, p);
+    const out = run(s, 'matmul', `matmul:${JSON.stringify(g)}`, () => matmulSource(g), [f32(a), f32(b)]);
+    return make(shape, 'f32', out);
+  });
+
+  const conv = (name: string, source: (g: Conv2dGeometry) => KernelSource, geometry: (a: Tensor, b: Tensor, p: ConvParams) => Conv2dGeometry, outShape: (g: Conv2dGeometry) => number[]) =>
+    registerKernel(GPUJS_BACKEND, name, (args, p: ConvParams) => {
+      const s = state!;
+      const [a, b] = args as [Tensor, Tensor];
+      const g = geometry(a, b, p);
+      const shape = outShape(g);
+      const work = g.n * g.o * g.c * g.kh * g.kw * g.outH * g.outW;
+      if (!eligible(args, shapeSize(shape)) || work < s.minWork) return cpu(name, args, p);
+      return make(shape, 'f32', run(s, name, `${name}:${JSON.stringify(g)}`, () => source(g), [f32(a), f32(b)]));
+    });
+  conv('conv2d', conv2dSource, (x, w, p) => convGeometry(x.shape[0]!, x.shape[1]!, w.shape[0]!, p), (g) => [g.n, g.o, g.outH, g.outW]);
+  conv('conv2dInputAdjoint', conv2dInputAdjointSource, (y, w, p) => convGeometry(y.shape[0]!, w.shape[1]!, w.shape[0]!, p), (g) => [g.n, g.c, g.h, g.w]);
+  conv('conv2dFilterAdjoint', conv2dFilterAdjointSource, (x, y, p) => convGeometry(x.shape[0]!, x.shape[1]!, y.shape[1]!, p), (g) => [g.o, g.c, g.kh, g.kw]);
+
+  const pool = (name: string, source: (g: Pool2dGeometry) => KernelSource, outShape: (g: Pool2dGeometry) => number[]) =>
+    registerKernel(GPUJS_BACKEND, name, (args, p: PoolParams) => {
+      const s = state!;
+      const [x] = args as [Tensor];
+      const g: Pool2dGeometry = { n: x.shape[0]!, c: x.shape[1]!, ...p };
+      const shape = outShape(g);
+      if (!eligible(args, shapeSize(shape)) || g.n * g.c * g.outH * g.outW * g.kh * g.kw < s.minWork) return cpu(name, args, p);
+      return make(shape, 'f32', run(s, name, `${name}:${JSON.stringify(g)}`, () => source(g), [f32(x)]));
+    });
+  pool('avgPool2d', avgPool2dSource, (g) => [g.n, g.c, g.outH, g.outW]);
+  pool('avgPool2dAdjoint', avgPool2dAdjointSource, (g) => [g.n, g.c, g.h, g.w]);
+
+  for (const op of Object.keys(UNARY_BODIES)) {
+    registerKernel(GPUJS_BACKEND, op, (args, p) => {
+      const s = state!;
+      const [x] = args as [Tensor];
+      if (!eligible(args, x.size) || x.size < s.elementwiseMinSize) return cpu(op, args, p);
+      return make(x.shape, 'f32', run(s, op, `${op}:${x.size}`, () => unarySource(op, x.size), [f32(x)]));
+    });
+  }
+  for (const op of Object.keys(BINARY_OPS)) {
+    registerKernel(GPUJS_BACKEND, op, (args, p) => {
+      const s = state!;
+      const [a, b] = args as [Tensor, Tensor];
+      const shape = broadcastShapes(op, a.shape, b.shape);
+      const size = shapeSize(shape);
+      if (!eligible(args, size) || size < s.elementwiseMinSize || shape.length > 6) return cpu(op, args, p);
+      const key = `${op}:${a.shape.join('x')}:${b.shape.join('x')}`;
+      return make(shape, 'f32', run(s, op, key, () => binarySource(op, a.shape, b.shape, shape), [f32(a), f32(b)]));
+    });
+  }
+  describeBackend(GPUJS_BACKEND, gpujsInfo);
+}
+
+describeBackend(GPUJS_BACKEND, gpujsInfo);

@@ -1,0 +1,170 @@
+/**
+ * How the cpu-threads backend splits one kernel call into parts, and how one part runs. The main
+ * thread and every worker import this module and derive the same split from (task, part, parts),
+ * so a message only carries the task and two integers.
+ *
+ * Every part writes a disjoint slice of the output and computes each of its elements exactly as
+ * the single-thread kernel does (same accumulation order, same rounding), so the result is
+ * bit-identical to one thread whatever the thread count:
+ *   matmul               whole batch items, or row slices of every item (each output element's
+ *                        sum depends only on the k-blocking, not on which rows share a call);
+ *   conv2d               whole batch items, or output-channel slices of every item;
+ *   conv2dInputAdjoint   whole batch items only: the kernel's col2im accumulates each input pixel
+ *                        in an order that depends on the channel count, so a channel split would
+ *                        change the float rounding;
+ *   conv2dFilterAdjoint  output-channel slices (batch items are summed into every element).
+ */
+import { conv2d, conv2dFilterAdjoint, conv2dInputAdjoint } from '../tensor/kernels/conv.ts';
+import { gemm, matmul } from '../tensor/kernels/matmul.ts';
+import type { Conv2dGeometry, FloatArray, MatmulGeometry } from '../tensor/kernels/types.ts';
+
+export type Task =
+  | { readonly kind: 'matmul'; readonly a: FloatArray; readonly b: FloatArray; readonly out: FloatArray; readonly g: MatmulGeometry }
+  | { readonly kind: 'conv2d'; readonly x: FloatArray; readonly w: FloatArray; readonly out: FloatArray; readonly g: Conv2dGeometry }
+  | { readonly kind: 'conv2dInputAdjoint'; readonly y: FloatArray; readonly w: FloatArray; readonly out: FloatArray; readonly g: Conv2dGeometry }
+  | { readonly kind: 'conv2dFilterAdjoint'; readonly x: FloatArray; readonly y: FloatArray; readonly out: FloatArray; readonly g: Conv2dGeometry };
+
+/**
+ * The fewest multiply-adds a row slice of one matrix may hold. gemm switches to a plain loop for
+ * small products (4096 multiply-adds today), and a slice must take the same path as the whole
+ * matrix to round the same way; this floor keeps every slice far above that cutoff.
+ */
+export const MIN_SLICE_MACS = 1 << 15;
+
+/** Rows of the micro-kernel tile: slices aligned to it keep full tiles. */
+const ALIGN = 4;
+
+/** Multiply-adds of one call: the measure that decides whether threads pay. */
+export function workOf(task: Task): number {
+  const g = task.g;
+  if (task.kind === 'matmul') {
+    const m = task.g;
+    return m.batch * m.m * m.n * m.k;
+  }
+  const cg = g as Conv2dGeometry;
+  return cg.n * cg.o * cg.c * cg.kh * cg.kw * cg.outH * cg.outW;
+}
+
+/** How many parts the task can be split into, at most `limit`, each holding at least `minPart` multiply-adds. */
+export function partCount(task: Task, limit: number, minPart: number): number {
+  let p = Math.min(limit, Math.floor(workOf(task) / Math.max(minPart, 1)));
+  switch (task.kind) {
+    case 'matmul': {
+      const g = task.g;
+      if (p <= g.batch) break;
+      p = Math.min(p, Math.ceil(g.m / ALIGN));
+      while (p > g.batch && p > 1 && smallestSlice(g.m, p) * g.n * g.k < MIN_SLICE_MACS) p--;
+      break;
+    }
+    case 'conv2d':
+      if (p > task.g.n) p = Math.min(p, Math.ceil(task.g.o / ALIGN));
+      break;
+    case 'conv2dInputAdjoint':
+      p = Math.min(p, task.g.n);
+      break;
+    case 'conv2dFilterAdjoint':
+      p = Math.min(p, Math.ceil(task.g.o / ALIGN));
+      break;
+  }
+  return Math.max(1, p);
+}
+
+function smallestSlice(total: number, parts: number): number {
+  let min = total;
+  for (let i = 0; i < parts; i++) {
+    const [lo, hi] = range(total, i, parts, ALIGN);
+    if (hi - lo < min) min = hi - lo;
+  }
+  return min;
+}
+
+/** [lo, hi) of part `part` of `parts` over 0..total, boundaries on multiples of `align` where possible. */
+export function range(total: number, part: number, parts: number, align = 1): [number, number] {
+  const units = Math.ceil(total / align);
+  const lo = Math.min(total, Math.floor((units * part) / parts) * align);
+  const hi = part === parts - 1 ? total : Math.min(total, Math.floor((units * (part + 1)) / parts) * align);
+  return [lo, hi];
+}
+
+/** Computes part `part` of `parts` of the task into its slice of `task.out`. */
+export function runPart(task: Task, part: number, parts: number): void {
+  switch (task.kind) {
+    case 'matmul':
+      return matmulPart(task.a, task.b, task.out, task.g, part, parts);
+    case 'conv2d':
+      return conv2dPart(task.x, task.w, task.out, task.g, part, parts);
+    case 'conv2dInputAdjoint':
+      return inputAdjointPart(task.y, task.w, task.out, task.g, part, parts);
+    case 'conv2dFilterAdjoint':
+      return filterAdjointPart(task.x, task.y, task.out, task.g, part, parts);
+  }
+}
+
+function matmulPart(a: FloatArray, b: FloatArray, out: FloatArray, g: MatmulGeometry, part: number, parts: number): void {
+  const { batch, m, n, k, transA, transB, aBatchStride, bBatchStride } = g;
+  if (parts === 1) return matmul(a, b, out, g);
+  if (batch >= parts) {
+    const [b0, b1] = range(batch, part, parts);
+    if (b1 === b0) return;
+    matmul(
+      a.subarray(b0 * aBatchStride),
+      b.subarray(b0 * bBatchStride),
+      out.subarray(b0 * m * n, b1 * m * n),
+      { ...g, batch: b1 - b0 },
+    );
+    return;
+  }
+  const ars = transA ? 1 : k, acs = transA ? m : 1;
+  const brs = transB ? 1 : n, bcs = transB ? k : 1;
+  const [r0, r1] = range(m, part, parts, ALIGN);
+  if (r1 === r0) return;
+  for (let bt = 0; bt < batch; bt++) {
+    gemm(a, bt * aBatchStride + r0 * ars, ars, acs, b, bt * bBatchStride, brs, bcs, out, bt * m * n + r0 * n, r1 - r0, n, k);
+  }
+}
+
+function conv2dPart(x: FloatArray, w: FloatArray, out: FloatArray, g: Conv2dGeometry, part: number, parts: number): void {
+  const { n, c, h, o, kh, kw, outH, outW } = g;
+  if (parts === 1) return conv2d(x, w, g, out);
+  const xs = c * h * g.w, P = outH * outW, K = c * kh * kw;
+  if (n >= parts) {
+    const [b0, b1] = range(n, part, parts);
+    if (b1 === b0) return;
+    conv2d(x.subarray(b0 * xs, b1 * xs), w, { ...g, n: b1 - b0 }, out.subarray(b0 * o * P, b1 * o * P));
+    return;
+  }
+  const [o0, o1] = range(o, part, parts, ALIGN);
+  if (o1 === o0) return;
+  const ws = w.subarray(o0 * K, o1 * K);
+  for (let b = 0; b < n; b++) {
+    const base = b * o * P;
+    conv2d(x.subarray(b * xs, (b + 1) * xs), ws, { ...g, n: 1, o: o1 - o0 }, out.subarray(base + o0 * P, base + o1 * P));
+  }
+}
+
+function inputAdjointPart(y: FloatArray, w: FloatArray, out: FloatArray, g: Conv2dGeometry, part: number, parts: number): void {
+  const { n, c, h, o, outH, outW } = g;
+  if (parts === 1) return conv2dInputAdjoint(y, w, g, out);
+  const xs = c * h * g.w, ys = o * outH * outW;
+  const [b0, b1] = range(n, part, parts);
+  if (b1 === b0) return;
+  conv2dInputAdjoint(y.subarray(b0 * ys, b1 * ys), w, { ...g, n: b1 - b0 }, out.subarray(b0 * xs, b1 * xs));
+}
+
+function filterAdjointPart(x: FloatArray, y: FloatArray, out: FloatArray, g: Conv2dGeometry, part: number, parts: number): void {
+  const { n, c, o, kh, kw, outH, outW } = g;
+  if (parts === 1) return conv2dFilterAdjoint(x, y, g, out);
+  const P = outH * outW, K = c * kh * kw;
+  const [o0, o1] = range(o, part, parts, ALIGN);
+  if (o1 === o0) return;
+  const os = o1 - o0;
+  let ys: FloatArray;
+  if (n === 1) {
+    ys = y.subarray(o0 * P, o1 * P);
+  } else {
+    // the kernel wants [n, os, P] contiguous: gather this part's channels of every batch item
+    ys = y instanceof Float64Array ? new Float64Array(n * os * P) : new Float32Array(n * os * P);
+    for (let b = 0; b < n; b++) ys.set(y.subarray((b * o + o0) * P, (b * o + o1) * P), b * os * P);
+  }
+  conv2dFilterAdjoint(x, ys, { ...g, o: os }, out.subarray(o0 * K, o1 * K));
+}

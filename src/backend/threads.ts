@@ -1,0 +1,376 @@
+/**
+ * The `cpu-threads` backend: matmul, conv2d and both conv adjoints split across worker_threads
+ * that share the operands and the output through SharedArrayBuffers; every other primitive, and
+ * every call below a size threshold, runs the single-thread cpu kernel. Results are bit-identical
+ * to one thread (see threads-work.ts for why each split preserves the rounding).
+ *
+ * The registry's kernels are synchronous, so the main thread posts the parts, computes one part
+ * itself and waits for the others with Atomics.wait. The pool starts on the first call that is
+ * large enough; its workers are unref'ed, so an idle pool never keeps a process alive.
+ *
+ * Workers run the same TypeScript kernels: a worker entry ending in `.ts` is loaded after
+ * registering tsx's ESM hooks inside the worker (workers do not inherit the parent's loader
+ * hooks on Node 20); a compiled `.js` entry loads directly.
+ */
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { primitives } from '../ad/core.ts';
+import { broadcastShapes, make } from '../ad/primitives/util.ts';
+import type { ConvParams } from '../ad/primitives/conv.ts';
+import { ArgumentError, FgflowError } from '../tensor/errors.ts';
+import type { Conv2dGeometry, FloatArray, MatmulGeometry } from '../tensor/kernels/types.ts';
+import { shapeSize, type DType, type Shape } from '../tensor/shape.ts';
+import type { ArrayFor, Tensor } from '../tensor/tensor.ts';
+import { describeBackend, registerKernel, type BackendInfo } from './registry.ts';
+import { partCount, runPart, workOf, type Task } from './threads-work.ts';
+import { BOOTING, BUSY, DONE, DOWN, FAILED, READY, SLOT_WIDTH, STATE, UP, type Job, type WorkerBoot } from './threads-worker.ts';
+
+export const THREADS_BACKEND = 'cpu-threads';
+
+/** A worker failed to start or to finish its part. */
+export class ThreadsError extends FgflowError {
+  constructor(message: string) {
+    super('threads', message);
+  }
+}
+
+export interface ThreadsOptions {
+  /** Threads in all, the calling thread included (default: os.availableParallelism()). 1 disables the pool. */
+  readonly threads?: number;
+  /** Multiply-adds below which a call runs on one thread (default 2^21 ≈ 1 ms of work). */
+  readonly minWork?: number;
+  /** Multiply-adds each part must hold (default 2^19): fewer parts when the call is small. */
+  readonly minPartWork?: number;
+  /** How long the first call waits for the workers to start before running on one thread (ms, default 30 000). */
+  readonly bootTimeoutMs?: number;
+  /** How long a part may take before the pool is declared broken (ms, default 600 000). */
+  readonly jobTimeoutMs?: number;
+}
+
+interface Config {
+  threads: number;
+  minWork: number;
+  minPartWork: number;
+  bootTimeoutMs: number;
+  jobTimeoutMs: number;
+}
+
+const defaults = (): Config => ({
+  threads: Math.max(1, availableParallelism()),
+  minWork: 1 << 21,
+  minPartWork: 1 << 19,
+  bootTimeoutMs: 30_000,
+  jobTimeoutMs: 600_000,
+});
+
+let config: Config = defaults();
+
+interface Slot {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+}
+
+interface Pool {
+  readonly ctrl: Int32Array;
+  readonly slots: Slot[];
+}
+
+let pool: Pool | undefined;
+/** Why the pool is not running, once it has failed; calls then run on one thread. */
+let failure: string | null = null;
+const counters = { threadedCalls: 0, singleCalls: 0 };
+
+function checkCount(name: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new ArgumentError('setThreads', `${name} must be an integer >= ${min}, got ${v}`);
+}
+
+/**
+ * Sets the thread count and thresholds (a number sets only the count). Changing the count
+ * restarts the pool lazily; a pool that failed gets another chance.
+ */
+export function setThreads(options: number | ThreadsOptions): void {
+  const o: ThreadsOptions = typeof options === 'number' ? { threads: options } : options;
+  if (typeof o !== 'object' || o === null) throw new ArgumentError('setThreads', `expected a thread count or an options object, got ${String(options)}`);
+  const next: Config = { ...config };
+  const minimum: Record<keyof Config, number> = { threads: 1, minWork: 0, minPartWork: 0, bootTimeoutMs: 1, jobTimeoutMs: 1 };
+  for (const key of Object.keys(minimum) as (keyof Config)[]) {
+    const v = o[key];
+    if (v === undefined) continue;
+    checkCount(key, v, minimum[key]);
+    next[key] = v;
+  }
+  if (next.threads !== config.threads) {
+    void stopPool();
+    failure = null;
+  }
+  config = next;
+}
+
+/** The thread count and thresholds now in force. */
+export function getThreads(): Readonly<Config> {
+  return { ...config };
+}
+
+/** Terminates the workers; the next large call starts a new pool. Settings are kept. */
+export async function disposeThreads(): Promise<void> {
+  failure = null;
+  await stopPool();
+}
+
+function stopPool(): Promise<void> {
+  const p = pool;
+  pool = undefined;
+  if (!p) return Promise.resolve();
+  return Promise.all(
+    p.slots.map((s) => {
+      s.port.close();
+      return s.worker.terminate();
+    }),
+  ).then(() => undefined);
+}
+
+/** Workers boot through this CommonJS snippet: register tsx when the entry is TypeScript, then import it. */
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  await import(workerData.entry);
+})().catch((e) => {
+  const ctrl = new Int32Array(workerData.ctrl);
+  workerData.port.postMessage({ message: 'worker failed to start: ' + (e && e.message ? e.message : String(e)) });
+  Atomics.store(ctrl, workerData.slot * ${SLOT_WIDTH} + ${READY}, ${DOWN});
+  Atomics.notify(ctrl, workerData.slot * ${SLOT_WIDTH} + ${READY});
+});
+`;
+
+function workerEntry(): { entry: string; tsx: string | undefined } {
+  const here = import.meta.url;
+  const typescript = here.endsWith('.ts');
+  const entry = new URL(typescript ? './threads-worker.ts' : './threads-worker.js', here).href;
+  return { entry, tsx: typescript ? tsxEsmApi() : undefined };
+}
+
+/** The file URL of tsx's ESM API, resolved through tsx's own exports map (its CommonJS twin cannot register ESM hooks). */
+function tsxEsmApi(): string {
+  const require = createRequire(import.meta.url);
+  const pkgFile = require.resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, unknown> };
+  const api = pkg.exports?.['./esm/api'] as { import?: { default?: string } | string } | undefined;
+  const rel = typeof api?.import === 'string' ? api.import : api?.import?.default;
+  if (!rel) throw new ThreadsError(`tsx at ${dirname(pkgFile)} has no ./esm/api export`);
+  return pathToFileURL(join(dirname(pkgFile), rel)).href;
+}
+
+/** Starts the workers and waits (blocking) until every one is up; returns undefined and records why when that fails. */
+function startPool(): Pool | undefined {
+  const helpers = config.threads - 1;
+  let where: { entry: string; tsx: string | undefined };
+  try {
+    where = workerEntry();
+  } catch (e) {
+    failure = e instanceof Error ? e.message : String(e);
+    return undefined;
+  }
+  const ctrl = new Int32Array(new SharedArrayBuffer(helpers * SLOT_WIDTH * 4));
+  const slots: Slot[] = [];
+  for (let i = 0; i < helpers; i++) {
+    const { port1, port2 } = new MessageChannel();
+    const boot: WorkerBoot & { entry: string; tsx: string | undefined } = { ctrl: ctrl.buffer as SharedArrayBuffer, slot: i, port: port2, ...where };
+    const worker = new Worker(BOOTSTRAP, { eval: true, execArgv: [], workerData: boot, transferList: [port2] });
+    worker.unref();
+    port1.unref();
+    // an uncaught error is already reported through the control block; this keeps it from crashing the process
+    worker.on('error', () => undefined);
+    slots.push({ worker, port: port1 });
+  }
+  const deadline = Date.now() + config.bootTimeoutMs;
+  let problem: string | null = null;
+  for (let i = 0; i < helpers && problem === null; i++) {
+    const at = i * SLOT_WIDTH + READY;
+    while (Atomics.load(ctrl, at) === BOOTING) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      Atomics.wait(ctrl, at, BOOTING, left);
+    }
+    const state = Atomics.load(ctrl, at);
+    if (state === DOWN) problem = messageFrom(slots[i]!.port) ?? 'worker failed to start';
+    else if (state !== UP) problem = `workers did not start within ${config.bootTimeoutMs} ms`;
+  }
+  const p: Pool = { ctrl, slots };
+  if (problem !== null) {
+    failure = problem;
+    pool = p;
+    void stopPool();
+    return undefined;
+  }
+  return p;
+}
+
+function messageFrom(port: MessagePort): string | undefined {
+  const m = receiveMessageOnPort(port)?.message as { message?: string } | undefined;
+  return m?.message;
+}
+
+function getPool(): Pool | undefined {
+  if (config.threads < 2 || failure !== null) return undefined;
+  pool ??= startPool();
+  return pool;
+}
+
+/** Runs the task over the pool (or on this thread when it is small or the pool is unavailable). */
+function execute(task: Task): void {
+  const limit = config.threads;
+  let parts = limit > 1 && workOf(task) >= config.minWork ? partCount(task, limit, config.minPartWork) : 1;
+  const p = parts > 1 ? getPool() : undefined;
+  if (!p) parts = 1;
+  if (parts === 1) {
+    counters.singleCalls++;
+    runPart(task, 0, 1);
+    return;
+  }
+  counters.threadedCalls++;
+  const { ctrl, slots } = p!;
+  for (let i = 1; i < parts; i++) {
+    const s = (i - 1) * SLOT_WIDTH + STATE;
+    Atomics.store(ctrl, s, BUSY);
+    const job: Job = { task, part: i, parts };
+    slots[i - 1]!.worker.postMessage(job);
+  }
+  let mine: unknown;
+  try {
+    runPart(task, 0, parts);
+  } catch (e) {
+    mine = e;
+  }
+  // the workers write into `task.out` until they finish, so wait for them even when this part threw
+  const errors: string[] = [];
+  for (let i = 1; i < parts; i++) {
+    const s = (i - 1) * SLOT_WIDTH + STATE;
+    const r = Atomics.wait(ctrl, s, BUSY, config.jobTimeoutMs);
+    const state = Atomics.load(ctrl, s);
+    if (state === FAILED) errors.push(messageFrom(slots[i - 1]!.port) ?? 'worker failed');
+    else if (state !== DONE || r === 'timed-out') {
+      errors.push(`worker ${i} did not finish within ${config.jobTimeoutMs} ms`);
+      failure = 'a worker stopped answering; the pool was shut down';
+      void stopPool();
+    }
+  }
+  if (mine !== undefined) throw mine;
+  if (errors.length) throw new ThreadsError(`${task.kind}: ${errors.join('; ')}`);
+}
+
+// ---------------------------------------------------------------- kernels
+
+/** The primitive's own kernel, for calls that stay on this thread. */
+function cpuImpl(name: string): (args: readonly Tensor[], params: unknown) => Tensor {
+  const prim = primitives().get(name);
+  if (!prim) throw new ThreadsError(`primitive ${name} is not defined`);
+  counters.singleCalls++;
+  return prim.impl;
+}
+
+/** The operand as a typed array on shared memory (copied unless it already is, e.g. an earlier threaded output). */
+function shared(t: Tensor): FloatArray {
+  const d = t.data as FloatArray;
+  if (d.buffer instanceof SharedArrayBuffer) return d;
+  const s = newShared(t.dtype, d.length);
+  s.set(d);
+  return s;
+}
+
+function newShared<D extends DType>(dtype: D, size: number): ArrayFor<D> {
+  const bytes = dtype === 'f64' ? 8 : 4;
+  const buf = new SharedArrayBuffer(size * bytes);
+  return (dtype === 'f64' ? new Float64Array(buf) : new Float32Array(buf)) as ArrayFor<D>;
+}
+
+function large(work: number): boolean {
+  return config.threads > 1 && work >= config.minWork && failure === null;
+}
+
+interface MatmulParams {
+  readonly transA: boolean;
+  readonly transB: boolean;
+}
+
+function matmulGeometry(a: Shape, b: Shape, p: MatmulParams): { g: MatmulGeometry; shape: number[] } {
+  const ra = a.length, rb = b.length;
+  const [m, k] = p.transA ? [a[ra - 1]!, a[ra - 2]!] : [a[ra - 2]!, a[ra - 1]!];
+  const n = p.transB ? b[rb - 2]! : b[rb - 1]!;
+  const batchShape = broadcastShapes('matmul', a.slice(0, -2), b.slice(0, -2));
+  const sizeA = shapeSize(a.slice(0, -2)), sizeB = shapeSize(b.slice(0, -2));
+  const g: MatmulGeometry = {
+    batch: shapeSize(batchShape), m, k, n, transA: p.transA, transB: p.transB,
+    aBatchStride: sizeA === 1 ? 0 : m * k, bBatchStride: sizeB === 1 ? 0 : k * n,
+  };
+  return { g, shape: [...batchShape, m, n] };
+}
+
+function convGeometry(n: number, c: number, o: number, p: ConvParams): Conv2dGeometry {
+  return { n, c, h: p.h, w: p.w, o, kh: p.kh, kw: p.kw, strideH: p.strideH, strideW: p.strideW, padTop: p.padTop, padLeft: p.padLeft, outH: p.outH, outW: p.outW };
+}
+
+function convWork(g: Conv2dGeometry): number {
+  return g.n * g.o * g.c * g.kh * g.kw * g.outH * g.outW;
+}
+
+function matmulKernel(args: readonly Tensor[], params: MatmulParams): Tensor {
+  const [a, b] = args as [Tensor, Tensor];
+  const { g, shape } = matmulGeometry(a.shape, b.shape, params);
+  if (!large(g.batch * g.m * g.n * g.k)) return cpuImpl('matmul')(args, params);
+  const out = newShared(a.dtype, g.batch * g.m * g.n);
+  execute({ kind: 'matmul', a: shared(a), b: shared(b), out, g });
+  return make(shape, a.dtype, out);
+}
+
+function conv2dKernel(args: readonly Tensor[], p: ConvParams): Tensor {
+  const [x, w] = args as [Tensor, Tensor];
+  const g = convGeometry(x.shape[0]!, x.shape[1]!, w.shape[0]!, p);
+  if (!large(convWork(g))) return cpuImpl('conv2d')(args, p);
+  const out = newShared(x.dtype, g.n * g.o * g.outH * g.outW);
+  execute({ kind: 'conv2d', x: shared(x), w: shared(w), out, g });
+  return make([g.n, g.o, g.outH, g.outW], x.dtype, out);
+}
+
+function inputAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor {
+  const [y, w] = args as [Tensor, Tensor];
+  const g = convGeometry(y.shape[0]!, w.shape[1]!, w.shape[0]!, p);
+  if (!large(convWork(g)) || g.n < 2) return cpuImpl('conv2dInputAdjoint')(args, p);
+  const out = newShared(y.dtype, g.n * g.c * g.h * g.w);
+  execute({ kind: 'conv2dInputAdjoint', y: shared(y), w: shared(w), out, g });
+  return make([g.n, g.c, g.h, g.w], y.dtype, out);
+}
+
+function filterAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor {
+  const [x, y] = args as [Tensor, Tensor];
+  const g = convGeometry(x.shape[0]!, x.shape[1]!, y.shape[1]!, p);
+  if (!large(convWork(g))) return cpuImpl('conv2dFilterAdjoint')(args, p);
+  const out = newShared(x.dtype, g.o * g.c * g.kh * g.kw);
+  execute({ kind: 'conv2dFilterAdjoint', x: shared(x), y: shared(y), out, g });
+  return make([g.o, g.c, g.kh, g.kw], x.dtype, out);
+}
+
+registerKernel(THREADS_BACKEND, 'matmul', matmulKernel);
+registerKernel(THREADS_BACKEND, 'conv2d', conv2dKernel);
+registerKernel(THREADS_BACKEND, 'conv2dInputAdjoint', inputAdjointKernel);
+registerKernel(THREADS_BACKEND, 'conv2dFilterAdjoint', filterAdjointKernel);
+
+/** The backend's state: requested vs running threads, and why the pool is not running when it is not. */
+export function threadsInfo(): BackendInfo {
+  // before the first large call the pool has not started; it is expected to, unless it failed before
+  const running = failure !== null ? 1 : pool ? pool.slots.length + 1 : config.threads;
+  return {
+    backend: THREADS_BACKEND,
+    requested: `${config.threads} threads`,
+    actual: `${running} threads`,
+    kernelClass: null,
+    reason: failure === null ? null : `running on one thread: ${failure}`,
+    details: { threads: config.threads, running, poolStarted: pool !== undefined, minWork: config.minWork, minPartWork: config.minPartWork, ...counters },
+  };
+}
+
+describeBackend(THREADS_BACKEND, threadsInfo);

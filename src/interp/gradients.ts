@@ -1,0 +1,87 @@
+/**
+ * Feature values and image gradients on one sample, with every way a feature can be undefined
+ * turned into an `Issue` instead of an exception or a NaN.
+ */
+import { valueAndGrad } from '../ad/transforms.ts';
+import { ArgumentError, ShapeError } from '../tensor/errors.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { FeatureError, type Issue, type SampleId } from './errors.ts';
+import { featureDomainIssue } from './features/domain.ts';
+import { normSq } from './linalg.ts';
+import type { Image, NamedFeature } from './types.ts';
+
+export interface GradientOptions {
+  /** [ours] A gradient with ‖∇‖ ≤ this is zero (default 0: only an exactly zero gradient; every measure is scale-invariant). */
+  readonly zeroTolerance?: number;
+}
+
+/** A gradient as a float64 vector with its squared norm, or why it cannot be used. */
+export interface EvaluatedGradient {
+  readonly value: number | null;
+  /** Null when the feature is undefined here (domain, non-finite); a zero gradient is kept (it spans nothing). */
+  readonly grad: Float64Array | null;
+  readonly normSq: number;
+  /** A usable direction: defined and non-zero. */
+  readonly direction: boolean;
+  readonly issue: Issue | null;
+}
+
+function isFinite(v: ArrayLike<number>): boolean {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
+  return true;
+}
+
+/** Classifies a gradient vector: non-finite, zero, or a usable direction. */
+export function classifyGradient(
+  subject: string,
+  sampleId: SampleId,
+  value: number,
+  g: Float64Array,
+  zeroTolerance: number,
+  step?: number,
+): EvaluatedGradient {
+  const at = step === undefined ? {} : { step };
+  const where = step === undefined ? '' : ` at flow step ${step}`;
+  if (!Number.isFinite(value) || !isFinite(g)) {
+    return { value: null, grad: null, normSq: NaN, direction: false, issue: { sampleId, subject, kind: 'non-finite', message: `${subject} or its gradient is NaN or infinite on sample ${String(sampleId)}${where}`, ...at } };
+  }
+  const n2 = normSq(g);
+  if (!(Math.sqrt(n2) > zeroTolerance)) {
+    return { value, grad: g, normSq: n2, direction: false, issue: { sampleId, subject, kind: 'zero-gradient', message: `∇${subject} is zero on sample ${String(sampleId)}${where}: its direction is undefined`, ...at } };
+  }
+  return { value, grad: g, normSq: n2, direction: true, issue: null };
+}
+
+/** One feature's value and image gradient at (image, mask), after its domain check. */
+export function featureGradient(feature: NamedFeature, image: Image, mask: Image, sampleId: SampleId, zeroTolerance: number, step?: number): EvaluatedGradient {
+  const { name, fn } = feature;
+  const at = step === undefined ? {} : { step };
+  const domain = fn.domain ?? 'none';
+  const problem = featureDomainIssue(image, mask, {
+    sampleId,
+    feature: name,
+    level: domain,
+    ...(fn.degeneracyTolerance === undefined ? {} : { degeneracyTolerance: fn.degeneracyTolerance }),
+  });
+  if (problem) return undefinedFeature(problem, sampleId, name, at);
+  let value: Tensor;
+  let grad: Tensor;
+  try {
+    [value, grad] = valueAndGrad((x: Tensor) => {
+      const out = fn(x as Image, mask);
+      if (!(out instanceof Tensor)) throw new ArgumentError(name, 'a feature must return a tensor');
+      if (out.size !== 1) throw new ShapeError(name, 'a feature must return one value', [out.shape]);
+      return out;
+    })(image as Tensor);
+  } catch (e) {
+    // A feature may refuse a sample itself by throwing a FeatureError; anything else is a bug and propagates.
+    if (e instanceof FeatureError) return undefinedFeature(e, sampleId, name, at);
+    throw e;
+  }
+  return classifyGradient(name, sampleId, value.data[0]!, Float64Array.from(grad.data), zeroTolerance, step);
+}
+
+function undefinedFeature(e: FeatureError, sampleId: SampleId, subject: string, at: { step?: number }): EvaluatedGradient {
+  const where = at.step === undefined ? '' : ` (at flow step ${at.step})`;
+  return { value: null, grad: null, normSq: NaN, direction: false, issue: { sampleId, subject, kind: e.kind, message: e.message + where, ...at } };
+}

@@ -1,0 +1,105 @@
+/** The shapes and callables the interpretability module works with. */
+import { ArgumentError, ShapeError } from '../tensor/errors.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import type { DType } from '../tensor/shape.ts';
+import type { SampleId } from './errors.ts';
+
+/** One 2-D image (or mask), [H, W]. */
+export type Image<D extends DType = DType> = Tensor<readonly [number, number], D>;
+/** A stack of images, [N, H, W]. */
+export type ImageBatch<D extends DType = DType> = Tensor<readonly [number, number, number], D>;
+
+/**
+ * Which part of the domain a feature needs, checked by `featureDomainIssue` before the feature
+ * runs: `none` (defined everywhere), `mask` (Σ M > 0), `weight` (also W = Σ M⊙I > 0),
+ * `spread` (also λ1 + λ2 > tol·pixel size²: the weight is not on one point), `covariance` (also λ2 > tol·λ1).
+ */
+export type DomainLevel = 'none' | 'mask' | 'weight' | 'spread' | 'covariance';
+
+/**
+ * A feature: any differentiable scalar function of the image given its fixed mask, written in
+ * the DSL, returning a one-element tensor. Gradients are always taken by the AD with respect to the image. The optional
+ * `featureName` names it in results; the optional `domain` lets measures flag a sample where it
+ * is undefined instead of producing NaN (a plain function gets no domain check, but its NaN/∞
+ * outputs and gradients are still flagged).
+ */
+export interface Feature {
+  (image: Image, mask: Image): Tensor;
+  readonly featureName?: string;
+  readonly domain?: DomainLevel;
+  /** Relative tolerance of the `covariance` domain check (see `checkFeatureDomain`). */
+  readonly degeneracyTolerance?: number;
+}
+
+/** Features as a list (named by `featureName`, the function's name, or g1, g2, …) or a record (named by key). */
+export type FeatureSet = readonly Feature[] | Readonly<Record<string, Feature>>;
+
+/** One image with its tumour mask (same shape and dtype). */
+export interface Sample<D extends DType = DType> {
+  readonly image: Image<D>;
+  readonly mask: Image<D>;
+  readonly id?: SampleId;
+}
+
+/** A batch of images with their masks ([N, H, W] each) and optional ids (default: the index). */
+export interface SampleBatch<D extends DType = DType> {
+  readonly images: ImageBatch<D>;
+  readonly masks: ImageBatch<D>;
+  readonly ids?: readonly SampleId[];
+}
+
+/** A classifier on one image: the logit (or any C¹ score) as a scalar. */
+export type ImageFunction = (image: Image) => Tensor;
+
+/**
+ * A classifier on a batch, [N, H, W] → [N] or [N, 1], whose outputs are independent per sample
+ * (no batch statistics): then ∇ of Σ f(batch) holds every per-image gradient, in one backward pass.
+ * `index[i]` says which sample of the dataset row i is (engines call it on subsets), so a model
+ * that needs per-sample side inputs, such as a mask channel, can look them up (see `imageChannelModel`).
+ */
+export type BatchFunction = (images: ImageBatch, index: readonly number[]) => Tensor;
+
+export interface NamedFeature {
+  readonly name: string;
+  readonly fn: Feature;
+}
+
+/** Names a feature set; duplicate names get a `#2`, `#3` suffix so every result column is unique. */
+export function nameFeatures(op: string, features: FeatureSet): NamedFeature[] {
+  const entries: [string | undefined, Feature][] = Array.isArray(features)
+    ? (features as readonly Feature[]).map((fn) => [undefined, fn])
+    : Object.entries(features as Readonly<Record<string, Feature>>);
+  const seen = new Map<string, number>();
+  return entries.map(([key, fn], i) => {
+    if (typeof fn !== 'function') throw new ArgumentError(op, `feature ${key ?? i} is not a function`);
+    const base = key ?? fn.featureName ?? (fn.name && fn.name !== 'anonymous' ? fn.name : `g${i + 1}`);
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return { name: n === 1 ? base : `${base}#${n}`, fn };
+  });
+}
+
+export function checkImage(op: string, x: Tensor, what: string): void {
+  if (!(x instanceof Tensor)) throw new ArgumentError(op, `${what} must be a tensor`);
+  if (x.shape.length !== 2) throw new ShapeError(op, `${what} must be a 2-D image [H, W]`, [x.shape]);
+}
+
+export function checkSample(op: string, x: Sample): void {
+  if (x === null || typeof x !== 'object') throw new ArgumentError(op, 'the sample must be an object { image, mask, id? }');
+  checkImage(op, x.image, 'the image');
+  checkImage(op, x.mask, 'the mask');
+  if (x.image.shape[0] !== x.mask.shape[0] || x.image.shape[1] !== x.mask.shape[1])
+    throw new ShapeError(op, 'image and mask differ in shape', [x.image.shape, x.mask.shape]);
+  if (x.image.dtype !== x.mask.dtype) throw new ArgumentError(op, `image is ${x.image.dtype} but mask is ${x.mask.dtype}`);
+}
+
+export function checkBatch(op: string, b: SampleBatch): number {
+  if (b === null || typeof b !== 'object') throw new ArgumentError(op, 'the batch must be an object { images, masks, ids? }');
+  if (!(b.images instanceof Tensor) || b.images.shape.length !== 3) throw new ShapeError(op, 'images must be [N, H, W]', [b.images?.shape ?? []]);
+  if (!(b.masks instanceof Tensor) || b.masks.shape.length !== 3) throw new ShapeError(op, 'masks must be [N, H, W]', [b.masks?.shape ?? []]);
+  if (b.images.shape.some((d, i) => d !== b.masks.shape[i])) throw new ShapeError(op, 'images and masks differ in shape', [b.images.shape, b.masks.shape]);
+  if (b.images.dtype !== b.masks.dtype) throw new ArgumentError(op, `images are ${b.images.dtype} but masks are ${b.masks.dtype}`);
+  const n = b.images.shape[0]!;
+  if (b.ids !== undefined && b.ids.length !== n) throw new ArgumentError(op, `${b.ids.length} ids for ${n} samples`);
+  return n;
+}
