@@ -228,9 +228,9 @@ export async function trainModel({ lambda, options: o, split, checkpointDir, pro
     ...(resume ? { resume } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     onStep: (e) => progress.update(e.epoch * batches + e.batch + 1, { epoch: `${e.epoch + 1}/${o.epochs}`, loss: e.loss, 'test bal.acc': Number.isNaN(lastTestBa) ? '–' : lastTestBa }),
-    onEpoch: (e) => {
+    onEpoch: async (e) => {
       lastTestBa = e.metrics.test?.balancedAccuracy ?? NaN;
-      void saveCheckpoint(checkpoint, { model: cnn.config, optimizer: optimizer.config, state: e.state, meta: { name, lambda, kind } });
+      await saveCheckpoint(checkpoint, { model: cnn.config, optimizer: optimizer.config, state: e.state, meta: { name, lambda, kind } });
     },
   });
   const seconds = (performance.now() - started) / 1000;
