@@ -39,9 +39,10 @@ export interface AlignmentResult {
   readonly unexplained: number | null;
   /** The dimension of span{∇g_i} found with the rank tolerance. */
   readonly rank: number;
-  /** f(x). */
-  readonly value: number;
-  readonly gradNorm: number;
+  /** f(x); null when NaN or infinite. */
+  readonly value: number | null;
+  /** ‖∇f(x)‖; null when ∇f is NaN or infinite. */
+  readonly gradNorm: number | null;
   readonly featureValues: readonly (number | null)[];
   /** ∇f⊥ as an image, with `returnPerp`. */
   readonly gradPerp?: Image;
@@ -103,8 +104,8 @@ function assemble(
     A: at.A,
     unexplained: at.unexplained,
     rank: at.rank,
-    value,
-    gradNorm: Math.sqrt(gf.normSq),
+    value: Number.isFinite(value) ? value : null,
+    gradNorm: gf.grad === null ? null : Math.sqrt(gf.normSq),
     featureValues: gs.map((g) => g.value),
     ...(at.perp ? { gradPerp: toImage(at.perp, h, w, image.dtype) } : {}),
     issues,

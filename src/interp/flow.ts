@@ -55,7 +55,8 @@ export interface FlowPath {
   readonly arc: number[];
   readonly S: (number | null)[][];
   readonly A: (number | null)[];
-  readonly values: number[];
+  /** f at each point; null where NaN or infinite. */
+  readonly values: (number | null)[];
 }
 
 export interface FlowResult {
@@ -233,7 +234,7 @@ class Engine {
       p.path.arc.push(p.length);
       p.path.S.push(at.S);
       p.path.A.push(at.A);
-      p.path.values.push(p.value);
+      p.path.values.push(Number.isFinite(p.value) ? p.value : null);
     }
   }
 
