@@ -6,3 +6,14 @@ export { FgflowError, ShapeError, DTypeError, ArgumentError } from './tensor/err
 export type * from './tensor/shape.ts';
 export * from './ad/index.ts';
 export { getBackend, setBackend, withBackend } from './backend/registry.ts';
+export { FgflowError as BaseError } from './errors.ts';
+
+/** Neural networks: layers, the paper's CNN, losses, metrics, optimisers, training, checkpoints. */
+export * as nn from './nn/index.ts';
+/** Interpretability: features, S / A / F, noise baseline, alignment reward, attributions. */
+export * from './interp/index.ts';
+/** Data: the synthetic phantom, loaders (DICOM, NIfTI, PNG, IDX, manifests), windowing, splits. */
+export * as data from './data/index.ts';
+/** The report: report.json schema and the self-contained report.html. */
+export * as report from './report/index.ts';
+export { runExperiment, defaultExperimentOptions, type ExperimentOptions } from './cli/experiment.ts';
