@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { add, concat, grad, matmul, random, reshape, sum, tanh, Tensor } from '../../src/index.ts';
-import { alignmentBatch, alignmentReward, brightness, extent, imageChannelModel, logAspectRatio, withAlignmentReward, type ImageBatch } from '../../src/interp/index.ts';
+import { alignmentBatch, alignmentLoss, alignmentReward, brightness, extent, imageChannelModel, logAspectRatio, withAlignmentReward, type ImageBatch } from '../../src/interp/index.ts';
 import { FD } from '../support/tolerance.ts';
 import { RUNS, SEED, SIDE, TOL, sample } from './support.ts';
 
@@ -103,6 +103,26 @@ describe('alignment reward', () => {
         const base = (p: Params, batch: { x: Tensor }) => sum(apply(p, batch.x));
         const loss = withAlignmentReward({ apply }, reward, base);
         expect(loss(params, { x }, random.key(0)).item()).toBe(base(params, { x }).item() + reward(apply, params, { x }).item());
+      }),
+      { seed: SEED, numRuns: RUNS.medium },
+    );
+  });
+
+  it('alignmentLoss (one shared forward pass) equals the two-pass loss in value and parameter gradient', () => {
+    fc.assert(
+      fc.property(samples, seed, fc.constantFrom('pointwise', 'span') as fc.Arbitrary<'pointwise' | 'span'>, (ss, sp, kind) => {
+        const x = inputs(ss);
+        const params = initParams(sp);
+        const reward = alignmentReward({ features: [logAspectRatio, brightness], lambda: 1.5, kind });
+        const dataLoss = (out: Tensor) => sum(tanh(out));
+        const shared = alignmentLoss<Params, { x: Tensor }, unknown>({ apply }, reward, dataLoss);
+        const twoPass = withAlignmentReward({ apply }, reward, (p: Params, batch: { x: Tensor }) => dataLoss(apply(p, batch.x)));
+        const k = random.key(0);
+        expect(Math.abs(shared(params, { x }, k).item() - twoPass(params, { x }, k).item())).toBeLessThanOrEqual(TOL.exact);
+        const g1 = grad((p: Params) => shared(p, { x }, k))(params) as Params;
+        const g2 = grad((p: Params) => twoPass(p, { x }, k))(params) as Params;
+        for (const key of ['W', 'c', 'a'] as const)
+          for (let i = 0; i < g1[key].size; i++) expect(Math.abs(g1[key].data[i]! - g2[key].data[i]!)).toBeLessThanOrEqual(TOL.exact * (1 + Math.abs(g2[key].data[i]!)));
       }),
       { seed: SEED, numRuns: RUNS.medium },
     );

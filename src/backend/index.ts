@@ -10,7 +10,7 @@ export {
   type BackendInfo, type BackendName, type KernelImpl,
 } from './registry.ts';
 export {
-  disposeThreads, getThreads, setThreads, threadsInfo, ThreadsError, THREADS_BACKEND, type ThreadsOptions,
+  disposeThreads, getThreads, setThreads, threadsInfo, ThreadsError, THREADS_BACKEND, type ThreadsConfig, type ThreadsOptions,
 } from './threads.ts';
 export {
   disposeGpujs, gpujsInfo, gpujsModeUnavailable, GpujsError, GPUJS_BACKEND, useGpujs,

@@ -51,7 +51,7 @@ export interface ThreadsOptions {
   readonly jobTimeoutMs?: number;
 }
 
-interface Config {
+export interface ThreadsConfig {
   threads: number;
   minWork: number;
   minPartWork: number;
@@ -59,7 +59,7 @@ interface Config {
   jobTimeoutMs: number;
 }
 
-const defaults = (): Config => ({
+const defaults = (): ThreadsConfig => ({
   threads: Math.max(1, availableParallelism()),
   minWork: 1 << 21,
   minPartWork: 1 << 19,
@@ -67,7 +67,7 @@ const defaults = (): Config => ({
   jobTimeoutMs: 600_000,
 });
 
-let config: Config = defaults();
+let config: ThreadsConfig = defaults();
 
 interface Slot {
   readonly worker: Worker;
@@ -95,9 +95,9 @@ function checkCount(name: string, v: number, min: number): void {
 export function setThreads(options: number | ThreadsOptions): void {
   const o: ThreadsOptions = typeof options === 'number' ? { threads: options } : options;
   if (typeof o !== 'object' || o === null) throw new ArgumentError('setThreads', `expected a thread count or an options object, got ${String(options)}`);
-  const next: Config = { ...config };
-  const minimum: Record<keyof Config, number> = { threads: 1, minWork: 0, minPartWork: 0, bootTimeoutMs: 1, jobTimeoutMs: 1 };
-  for (const key of Object.keys(minimum) as (keyof Config)[]) {
+  const next: ThreadsConfig = { ...config };
+  const minimum: Record<keyof ThreadsConfig, number> = { threads: 1, minWork: 0, minPartWork: 0, bootTimeoutMs: 1, jobTimeoutMs: 1 };
+  for (const key of Object.keys(minimum) as (keyof ThreadsConfig)[]) {
     const v = o[key];
     if (v === undefined) continue;
     checkCount(key, v, minimum[key]);
@@ -111,7 +111,7 @@ export function setThreads(options: number | ThreadsOptions): void {
 }
 
 /** The thread count and thresholds now in force. */
-export function getThreads(): Readonly<Config> {
+export function getThreads(): Readonly<ThreadsConfig> {
   return { ...config };
 }
 

@@ -38,7 +38,7 @@ function modelOptions(cmd: Command): Command {
     .option('--subjects <n>', 'phantom subjects', int('subjects'), D.subjects)
     .option('--positives <n>', 'phantom positives (default: 40 of 298, the paper’s ratio)', int('positives'))
     .option('--size <px>', 'model input size (a multiple of 8; the paper uses 512)', int('size'), D.size)
-    .option('--crop <px>', 'crop this many source pixels around the tumour before resizing (real data)', int('crop'))
+    .option('--crop <px>', 'crop this many source pixels around the tumour before resizing (0: the whole image)', int('crop'), D.crop)
     .option('--epochs <n>', 'training epochs', int('epochs'), D.epochs)
     .option('--batch <n>', 'minibatch size', int('batch'), D.batchSize)
     .option('--lr <rate>', 'Adam learning rate', num('lr'), D.lr)
@@ -69,7 +69,7 @@ function experimentOptions(raw: Raw, signal: AbortSignal): ExperimentOptions {
     ...(raw.positives !== undefined ? { positives: raw.positives as number } : {}),
     out: raw.out ?? D.out,
     size: raw.size,
-    ...(raw.crop !== undefined ? { crop: raw.crop as number } : {}),
+    ...(raw.crop ? { crop: raw.crop as number } : { crop: undefined }),
     epochs: raw.epochs,
     batchSize: raw.batch,
     lr: raw.lr,

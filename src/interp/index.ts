@@ -14,7 +14,7 @@ export {
   summarize, summarizeAlignment, summarizeFlow, summarizeIssues, noiseBaseline, compareWithNoise, column, quantile,
   type Stats, type AlignmentSummary, type FlowSummary, type IssueSummary, type IssueCount, type NoiseComparison,
 } from './summary.ts';
-export { alignmentReward, withAlignmentReward, type RewardOptions, type RewardBatch, type RewardTerm, type RewardKind, type ApplyFn } from './reward.ts';
+export { alignmentReward, withAlignmentReward, alignmentLoss, type RewardOptions, type RewardBatch, type RewardTerm, type RewardKind, type ApplyFn } from './reward.ts';
 export { imageChannelModel, perImage } from './model.ts';
 export { defaultRankTolerance } from './linalg.ts';
 export { DEFAULTS, ASSUMPTIONS, type Assumption } from './defaults.ts';

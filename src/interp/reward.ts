@@ -6,7 +6,7 @@
  * sample and cached, and θ's gradient flows only through ∇_x f.
  */
 import { add, div, greater, matmul, mul, neg, reshape, slice, square, sum, where } from '../ad/ops.ts';
-import { grad } from '../ad/transforms.ts';
+import { vjp } from '../ad/transforms.ts';
 import { ArgumentError, ShapeError } from '../tensor/errors.ts';
 import { allocate, Tensor } from '../tensor/tensor.ts';
 import type { DType } from '../tensor/shape.ts';
@@ -50,6 +50,8 @@ export type ApplyFn<P> = (params: P, x: Tensor) => Tensor;
 /** A loss term: −Σ λ_i mean S_i over the batch, a scalar differentiable with respect to params. */
 export interface RewardTerm {
   <P>(apply: ApplyFn<P>, params: P, batch: RewardBatch): Tensor;
+  /** The reward together with the model's outputs on the batch, from the same forward pass (so a data loss can reuse them). */
+  withOutputs<P>(apply: ApplyFn<P>, params: P, batch: RewardBatch): { readonly value: Tensor; readonly outputs: Tensor };
   /** Feature names, in the order of `lambdas`. */
   readonly names: readonly string[];
   readonly lambdas: readonly number[];
@@ -182,17 +184,25 @@ export function alignmentReward(options: RewardOptions): RewardTerm {
     return Tensor.fromBuffer(shape, dtype, buf);
   };
 
-  const term = <P>(apply: ApplyFn<P>, params: P, batch: RewardBatch): Tensor => {
+  const withOutputs = <P>(apply: ApplyFn<P>, params: P, batch: RewardBatch): { value: Tensor; outputs: Tensor } => {
     if (typeof apply !== 'function') throw new ArgumentError(op, 'apply must be a function (params, x) → logits');
     const prepared = prepare(batch);
     const { x, n, c, h, w } = layout(batch);
     const plane = h * w;
     const dtype = x.dtype;
-    const gx = grad((xx: Tensor) => {
+    // One forward pass serves both the model's outputs (for the data loss) and ∇ₓf: the pullback of
+    // a ones cotangent is ∇ₓ Σ f, which holds every sample's input gradient.
+    const [outputs, pullback] = vjp((xx: Tensor) => {
       const out = apply(params, xx);
       if (!(out instanceof Tensor) || out.size !== n || out.shape[0] !== n) throw new ShapeError(op, `apply must map ${n} samples to [${n}] or [${n}, 1]`, [out?.shape ?? []]);
-      return sum(out);
-    })(x);
+      return out;
+    }, x);
+    const gx = pullback(constant(outputs.dtype, outputs.shape, (buf) => buf.fill(1)))[0] as Tensor;
+    const value = rewardValue(prepared, gx, n, c, h, w, plane, dtype);
+    return { value, outputs };
+  };
+
+  const rewardValue = (prepared: Prepared[], gx: Tensor, n: number, c: number, h: number, w: number, plane: number, dtype: DType): Tensor => {
     const gImage: Tensor = c === 1 ? reshape(gx, [n, plane]) : reshape(slice(gx, [0, imageChannel, 0, 0], [n, 1, h, w] as never), [n, plane]);
     const n2: Tensor = sum(square(gImage), [1]);
     const nonzero = greater(n2, 0);
@@ -227,7 +237,10 @@ export function alignmentReward(options: RewardOptions): RewardTerm {
     return neg(sum(mul(A, weights)));
   };
 
+  const term = <P>(apply: ApplyFn<P>, params: P, batch: RewardBatch): Tensor => withOutputs(apply, params, batch).value;
+
   return Object.assign(term, {
+    withOutputs,
     names: features.map((f) => f.name),
     lambdas: lam,
     kind,
@@ -245,4 +258,20 @@ export function withAlignmentReward<P, B extends RewardBatch, K>(
   base: (params: P, batch: B, key: K) => Tensor,
 ): (params: P, batch: B, key: K) => Tensor {
   return (params, batch, key) => add(base(params, batch, key), reward((p: P, x) => model.apply(p, x), params, batch));
+}
+
+/**
+ * A training loss L = dataLoss(f(x), batch) + reward, where the data loss reads the model's outputs
+ * from the reward's own forward pass: one forward instead of two, which is what keeps a rewarded
+ * step near twice a plain one. The shape of a `LossFn` for `train` in src/nn.
+ */
+export function alignmentLoss<P, B extends RewardBatch, K>(
+  model: { apply(params: P, x: Tensor): Tensor },
+  reward: RewardTerm,
+  dataLoss: (outputs: Tensor, batch: B) => Tensor,
+): (params: P, batch: B, key: K) => Tensor {
+  return (params, batch) => {
+    const { value, outputs } = reward.withOutputs((p: P, x) => model.apply(p, x), params, batch);
+    return add(dataLoss(outputs, batch), value);
+  };
 }
