@@ -15,18 +15,7 @@ import { add } from './binary.ts';
 import { make, newBuffer, sameDType, toTensors } from './util.ts';
 
 /** The spatial geometry shared by the family; batch and channel counts come from the operands. */
-export interface ConvParams {
-  readonly h: number;
-  readonly w: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly padTop: number;
-  readonly padLeft: number;
-  readonly outH: number;
-  readonly outW: number;
-}
+export type ConvParams = Omit<Conv2dGeometry, 'n' | 'c' | 'o'>;
 
 function expectRank4(op: string, a: Aval, what: string, others: readonly Aval[]): void {
   if (a.shape.length !== 4) throw new ShapeError(op, `${what} must have rank 4`, others.map((o) => o.shape));

@@ -7,16 +7,8 @@ import type { AsShape, AvgPool2d, Check, DType, Shape } from '../../tensor/shape
 import { bind, definePrimitive, type Primitive } from '../core.ts';
 import { make, newBuffer, requireTensor } from './util.ts';
 
-export interface PoolParams {
-  readonly h: number;
-  readonly w: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly outH: number;
-  readonly outW: number;
-}
+/** The spatial geometry of the family; batch and channel counts come from the operand. */
+export type PoolParams = Omit<Pool2dGeometry, 'n' | 'c'>;
 
 function geometry(n: number, c: number, p: PoolParams): Pool2dGeometry {
   return { n, c, ...p };
