@@ -1,12 +1,25 @@
-/** --backend: which kernels run (the computations and results do not change, only where they run). */
-import { setBackend } from '../backend/registry.ts';
+/** --backend: where the kernels run. The computations, and so the results, do not change. */
+import { backendInfo, disposeGpujs, disposeThreads, setBackend, THREADS_BACKEND, useGpujs, type GpujsMode } from '../backend/index.ts';
 
 export interface SelectedBackend {
+  /** One line for the log: what runs, and why it differs from what was asked. */
   readonly note?: string;
   dispose(): Promise<void>;
 }
 
-export async function selectBackend(name: 'cpu' | 'cpu-threads' | 'gpujs', _mode: string): Promise<SelectedBackend> {
+export async function selectBackend(name: 'cpu' | 'cpu-threads' | 'gpujs', mode: GpujsMode = 'auto'): Promise<SelectedBackend> {
+  if (name === 'cpu-threads') {
+    setBackend(THREADS_BACKEND);
+    const info = backendInfo();
+    return { note: `backend: cpu-threads (${JSON.stringify(info.details ?? {})})`, dispose: disposeThreads };
+  }
+  if (name === 'gpujs') {
+    const info = useGpujs({ mode });
+    return {
+      note: `backend: gpu.js, requested ${info.requested}, running ${info.actual}${info.reason ? ` (${info.reason})` : ''}`,
+      dispose: disposeGpujs,
+    };
+  }
   setBackend('cpu');
   return { dispose: async () => {} };
 }
