@@ -127,3 +127,34 @@ describe('fgflow phantom and report', () => {
     }
   });
 });
+
+describe('fgflow train and explain', () => {
+  it('train writes a checkpoint that explain measures, optionally as a report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fgflow-train-'));
+    const common = ['--subjects', '32', '--positives', '8', '--size', '32', '--channels', '4,8,8', '--hidden', '16,8', '--noise-draws', '2', '--flow-samples', '2', '--flow-steps', '5'];
+    const t = run(['train', ...common, '--epochs', '1', '--batch', '8', '--lambda', '0.5', '--out', dir, '--json']);
+    expect(t.stderr).toBe('');
+    expect(t.status).toBe(0);
+    const trained = JSON.parse(t.stdout);
+    expect(trained.name).toBe('pointwise-λ0.5');
+    expect(existsSync(trained.checkpoint)).toBe(true);
+    const out = join(dir, 'explained');
+    const e = run(['explain', ...common, '--checkpoint', trained.checkpoint, '--examples', '1', '--out', out, '--json']);
+    expect(e.stderr).toBe('');
+    expect(e.status).toBe(0);
+    const model = JSON.parse(e.stdout);
+    expect(model.name).toBe('pointwise-λ0.5');
+    expect(model.lambda).toBe(0.5);
+    expect(Object.keys(model.features).sort()).toEqual(['brightness', 'extent', 'logAspectRatio']);
+    const valid = validateReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
+    expect(E.isRight(valid) ? [] : valid.left).toEqual([]);
+  });
+
+  it('explain with a file that is not a checkpoint is a CheckpointError naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fgflow-notckpt-'));
+    const e = run(['explain', '--checkpoint', join(import.meta.dirname, 'experiment.test.ts'), '--out', dir]);
+    expect(e.status).toBe(1);
+    expect(e.stderr).toMatch(/experiment\.test\.ts/);
+    expect(e.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
