@@ -49,8 +49,8 @@ export interface GpujsOptions {
 
 export interface GpujsInfo extends BackendInfo {
   readonly requested: GpujsMode;
-  /** The mode really running, from the last kernel's class once one has run; null after dispose. */
-  readonly actual: GpujsRunMode | 'disposed';
+  /** The mode really running, from the last kernel's class once one has run; 'none' before useGpujs and after dispose. */
+  readonly actual: GpujsRunMode | 'none';
 }
 
 /** gpu.js could not be loaded or no mode could be started. */
@@ -205,7 +205,7 @@ export function gpujsInfo(): GpujsInfo {
     return {
       backend: GPUJS_BACKEND,
       requested: disposed?.requested ?? 'auto',
-      actual: 'disposed',
+      actual: 'none',
       kernelClass: null,
       reason: disposed ? 'disposed: every primitive runs its cpu kernel' : 'not started: call useGpujs() first; every primitive runs its cpu kernel',
     };
@@ -236,7 +236,7 @@ function eligible(args: readonly Tensor[], outSize: number): boolean {
   return true;
 }
 
-/** Runs the cached kernel for `key` (compiling it from `make` on first use) and records which kernel class ran. */
+/** Runs the cached kernel for `key` (compiling it from `build` on first use) and records which kernel class ran. */
 function run(s: State, name: string, key: string, build: () => KernelSource, inputs: readonly Float32Array[]): Float32Array {
   let k = s.cache.get(key);
   if (k) {

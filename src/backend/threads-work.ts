@@ -6,16 +6,22 @@
  * Every part writes a disjoint slice of the output and computes each of its elements exactly as
  * the single-thread kernel does (same accumulation order, same rounding), so the result is
  * bit-identical to one thread whatever the thread count:
- *   matmul               whole batch items, or row slices of every item (each output element's
- *                        sum depends only on the k-blocking, not on which rows share a call);
- *   conv2d               whole batch items, or output-channel slices of every item;
+ *   matmul               whole batch items, or row or column slices of every item (each output
+ *                        element's sum depends only on the k-blocking, not on which rows or
+ *                        columns share a call); columns when n > m, since each part re-packs
+ *                        the operand it does not split and the narrower one is cheaper;
+ *   conv2d               whole batch items, or bands of output rows of every item (each band
+ *                        convolves a copy of the input rows it reads; splitting output channels
+ *                        instead would make every part re-pack the whole im2col matrix);
  *   conv2dInputAdjoint   whole batch items only: the kernel's col2im accumulates each input pixel
  *                        in an order that depends on the channel count, so a channel split would
  *                        change the float rounding;
- *   conv2dFilterAdjoint  output-channel slices (batch items are summed into every element).
+ *   conv2dFilterAdjoint  input-channel or output-channel slices, whichever operand is wider
+ *                        (batch items and pixels are summed into every element, so neither
+ *                        may be split).
  */
 import { conv2d, conv2dFilterAdjoint, conv2dInputAdjoint } from '../tensor/kernels/conv.ts';
-import { gemm, matmul } from '../tensor/kernels/matmul.ts';
+import { gemm, gemmPacked, matmul, packPanelA, packPanelB } from '../tensor/kernels/matmul.ts';
 import type { Conv2dGeometry, FloatArray, MatmulGeometry } from '../tensor/kernels/types.ts';
 
 export type Task =
@@ -27,7 +33,8 @@ export type Task =
 /**
  * The fewest multiply-adds a row slice of one matrix may hold. gemm switches to a plain loop for
  * small products (4096 multiply-adds today), and a slice must take the same path as the whole
- * matrix to round the same way; this floor keeps every slice far above that cutoff.
+ * matrix to round the same way; this floor keeps every slice far above that cutoff (column
+ * slices call the blocked driver directly, which the whole matrix also takes above the cutoff).
  */
 export const MIN_SLICE_MACS = 1 << 15;
 
@@ -36,13 +43,12 @@ const ALIGN = 4;
 
 /** Multiply-adds of one call: the measure that decides whether threads pay. */
 export function workOf(task: Task): number {
-  const g = task.g;
   if (task.kind === 'matmul') {
-    const m = task.g;
-    return m.batch * m.m * m.n * m.k;
+    const g = task.g;
+    return g.batch * g.m * g.n * g.k;
   }
-  const cg = g as Conv2dGeometry;
-  return cg.n * cg.o * cg.c * cg.kh * cg.kw * cg.outH * cg.outW;
+  const g = task.g;
+  return g.n * g.o * g.c * g.kh * g.kw * g.outH * g.outW;
 }
 
 /** How many parts the task can be split into, at most `limit`, each holding at least `minPart` multiply-adds. */
@@ -52,18 +58,19 @@ export function partCount(task: Task, limit: number, minPart: number): number {
     case 'matmul': {
       const g = task.g;
       if (p <= g.batch) break;
-      p = Math.min(p, Math.ceil(g.m / ALIGN));
-      while (p > g.batch && p > 1 && smallestSlice(g.m, p) * g.n * g.k < MIN_SLICE_MACS) p--;
+      const [split, other] = g.n > g.m ? [g.n, g.m] : [g.m, g.n];
+      p = Math.min(p, Math.ceil(split / ALIGN));
+      while (p > g.batch && p > 1 && smallestSlice(split, p) * other * g.k < MIN_SLICE_MACS) p--;
       break;
     }
     case 'conv2d':
-      if (p > task.g.n) p = Math.min(p, Math.ceil(task.g.o / ALIGN));
+      if (p > task.g.n) p = Math.min(p, task.g.outH);
       break;
     case 'conv2dInputAdjoint':
       p = Math.min(p, task.g.n);
       break;
     case 'conv2dFilterAdjoint':
-      p = Math.min(p, Math.ceil(task.g.o / ALIGN));
+      if (!splitsFilterChannels(task.g, p)) p = Math.min(p, Math.ceil(task.g.o / ALIGN));
       break;
   }
   return Math.max(1, p);
@@ -116,6 +123,21 @@ function matmulPart(a: FloatArray, b: FloatArray, out: FloatArray, g: MatmulGeom
   }
   const ars = transA ? 1 : k, acs = transA ? m : 1;
   const brs = transB ? 1 : n, bcs = transB ? k : 1;
+  if (n > m) {
+    const [j0, j1] = range(n, part, parts, ALIGN);
+    if (j1 === j0) return;
+    for (let bt = 0; bt < batch; bt++) {
+      const aOff = bt * aBatchStride, bOff = bt * bBatchStride + j0 * bcs;
+      // the packing closures gemm itself builds, over this part's columns and writing with the full row stride n
+      gemmPacked(
+        m, j1 - j0, k,
+        (dst, i0, mc, p0, kc) => packPanelA(a, aOff + i0 * ars + p0 * acs, ars, acs, mc, kc, dst),
+        (dst, p0, kc, jb, nc) => packPanelB(b, bOff + p0 * brs + jb * bcs, brs, bcs, kc, nc, dst),
+        out, bt * m * n + j0, n, false,
+      );
+    }
+    return;
+  }
   const [r0, r1] = range(m, part, parts, ALIGN);
   if (r1 === r0) return;
   for (let bt = 0; bt < batch; bt++) {
@@ -124,22 +146,38 @@ function matmulPart(a: FloatArray, b: FloatArray, out: FloatArray, g: MatmulGeom
 }
 
 function conv2dPart(x: FloatArray, w: FloatArray, out: FloatArray, g: Conv2dGeometry, part: number, parts: number): void {
-  const { n, c, h, o, kh, kw, outH, outW } = g;
+  const { n, c, h, o, kh, outH, outW } = g;
   if (parts === 1) return conv2d(x, w, g, out);
-  const xs = c * h * g.w, P = outH * outW, K = c * kh * kw;
+  const xs = c * h * g.w, P = outH * outW;
   if (n >= parts) {
     const [b0, b1] = range(n, part, parts);
     if (b1 === b0) return;
     conv2d(x.subarray(b0 * xs, b1 * xs), w, { ...g, n: b1 - b0 }, out.subarray(b0 * o * P, b1 * o * P));
     return;
   }
-  const [o0, o1] = range(o, part, parts, ALIGN);
-  if (o1 === o0) return;
-  const ws = w.subarray(o0 * K, o1 * K);
+  const [oy0, oy1] = range(outH, part, parts);
+  if (oy1 === oy0) return;
+  // this part's output rows read input rows [r0, r1); the rest of the image is never touched by them
+  const first = oy0 * g.strideH - g.padTop;
+  const r0 = Math.max(0, first), r1 = Math.min(h, (oy1 - 1) * g.strideH - g.padTop + kh);
+  const rows = Math.max(0, r1 - r0), rowsOut = oy1 - oy0;
+  const sub: Conv2dGeometry = { ...g, n: 1, h: rows, padTop: r0 - first, outH: rowsOut };
+  const xs1 = newLike(x, c * rows * g.w);
+  const tmp = newLike(out, o * rowsOut * outW);
   for (let b = 0; b < n; b++) {
-    const base = b * o * P;
-    conv2d(x.subarray(b * xs, (b + 1) * xs), ws, { ...g, n: 1, o: o1 - o0 }, out.subarray(base + o0 * P, base + o1 * P));
+    for (let ic = 0; ic < c; ic++) {
+      const src = b * xs + ic * h * g.w + r0 * g.w;
+      xs1.set(x.subarray(src, src + rows * g.w), ic * rows * g.w);
+    }
+    conv2d(xs1, w, sub, tmp);
+    for (let oc = 0; oc < o; oc++) {
+      out.set(tmp.subarray(oc * rowsOut * outW, (oc + 1) * rowsOut * outW), (b * o + oc) * P + oy0 * outW);
+    }
   }
+}
+
+function newLike(a: FloatArray, len: number): FloatArray {
+  return a instanceof Float64Array ? new Float64Array(len) : new Float32Array(len);
 }
 
 function inputAdjointPart(y: FloatArray, w: FloatArray, out: FloatArray, g: Conv2dGeometry, part: number, parts: number): void {
@@ -152,9 +190,25 @@ function inputAdjointPart(y: FloatArray, w: FloatArray, out: FloatArray, g: Conv
 }
 
 function filterAdjointPart(x: FloatArray, y: FloatArray, out: FloatArray, g: Conv2dGeometry, part: number, parts: number): void {
-  const { n, c, o, kh, kw, outH, outW } = g;
+  const { n, c, h, o, kh, kw, outH, outW } = g;
   if (parts === 1) return conv2dFilterAdjoint(x, y, g, out);
-  const P = outH * outW, K = c * kh * kw;
+  const P = outH * outW, K = c * kh * kw, khw = kh * kw, plane = h * g.w;
+  if (splitsFilterChannels(g, parts)) {
+    // input channels [c0, c1): the columns (ic, ky, kx) of dW that read only those channels of x
+    const [c0, c1] = range(c, part, parts);
+    if (c1 === c0) return;
+    const cs = c1 - c0;
+    let xs: FloatArray;
+    if (n === 1) xs = x.subarray(c0 * plane, c1 * plane);
+    else {
+      xs = newLike(x, n * cs * plane);
+      for (let b = 0; b < n; b++) xs.set(x.subarray((b * c + c0) * plane, (b * c + c1) * plane), b * cs * plane);
+    }
+    const tmp = newLike(out, o * cs * khw);
+    conv2dFilterAdjoint(xs, y, { ...g, c: cs }, tmp);
+    for (let oc = 0; oc < o; oc++) out.set(tmp.subarray(oc * cs * khw, (oc + 1) * cs * khw), oc * K + c0 * khw);
+    return;
+  }
   const [o0, o1] = range(o, part, parts, ALIGN);
   if (o1 === o0) return;
   const os = o1 - o0;
@@ -163,8 +217,17 @@ function filterAdjointPart(x: FloatArray, y: FloatArray, out: FloatArray, g: Con
     ys = y.subarray(o0 * P, o1 * P);
   } else {
     // the kernel wants [n, os, P] contiguous: gather this part's channels of every batch item
-    ys = y instanceof Float64Array ? new Float64Array(n * os * P) : new Float32Array(n * os * P);
+    ys = newLike(y, n * os * P);
     for (let b = 0; b < n; b++) ys.set(y.subarray((b * o + o0) * P, (b * o + o1) * P), b * os * P);
   }
   conv2dFilterAdjoint(x, ys, { ...g, o: os }, out.subarray(o0 * K, o1 * K));
+}
+
+/**
+ * Whether the filter adjoint splits input channels (else output channels). Each part re-packs
+ * the operand it does not split, so split the wider one: channels when the im2col width
+ * c·kh·kw exceeds o.
+ */
+function splitsFilterChannels(g: Conv2dGeometry, parts: number): boolean {
+  return g.c * g.kh * g.kw >= g.o && g.c >= parts;
 }

@@ -273,12 +273,22 @@ function cpuImpl(name: string): (args: readonly Tensor[], params: unknown) => Te
   return prim.impl;
 }
 
+/**
+ * Shared copies of operands, keyed by their (immutable) buffers: a weight used by several calls
+ * of a step (forward, input gradient, double backprop) is copied once.
+ */
+const sharedCopies = new WeakMap<FloatArray, FloatArray>();
+
 /** The operand as a typed array on shared memory (copied unless it already is, e.g. an earlier threaded output). */
 function shared(t: Tensor): FloatArray {
   const d = t.data as FloatArray;
   if (d.buffer instanceof SharedArrayBuffer) return d;
-  const s = newShared(t.dtype, d.length);
-  s.set(d);
+  let s = sharedCopies.get(d);
+  if (!s) {
+    s = newShared(t.dtype, d.length);
+    s.set(d);
+    sharedCopies.set(d, s);
+  }
   return s;
 }
 
@@ -365,12 +375,16 @@ export function threadsInfo(): BackendInfo {
   const running = failure !== null ? 1 : pool ? pool.slots.length + 1 : config.threads;
   return {
     backend: THREADS_BACKEND,
-    requested: `${config.threads} threads`,
-    actual: `${running} threads`,
+    requested: plural(config.threads),
+    actual: plural(running),
     kernelClass: null,
     reason: failure === null ? null : `running on one thread: ${failure}`,
     details: { threads: config.threads, running, poolStarted: pool !== undefined, minWork: config.minWork, minPartWork: config.minPartWork, ...counters },
   };
+}
+
+function plural(threads: number): string {
+  return `${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
 describeBackend(THREADS_BACKEND, threadsInfo);

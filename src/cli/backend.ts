@@ -1,4 +1,4 @@
-/** --backend: where the kernels run. The computations, and so the results, do not change. */
+/** --backend: where the kernels run. cpu-threads gives the same bits as cpu; gpu.js computes in float32 and differs within its rounding. */
 import { backendInfo, disposeGpujs, disposeThreads, setBackend, THREADS_BACKEND, useGpujs, type GpujsMode } from '../backend/index.ts';
 
 export interface SelectedBackend {

@@ -30,13 +30,15 @@ afterAll(async () => {
 });
 
 describe('cpu-threads matmul', () => {
-  it('splits rows of one matrix, for every combination of transpose flags', () => {
-    const a = normal(1, [70, 96]), at = normal(2, [96, 70]);
-    const b = normal(3, [96, 52]), bt = normal(4, [52, 96]);
-    same('A·B', () => matmulT(a, b));
-    same('Aᵀ·B', () => matmulT(at, b, { transA: true }));
-    same('A·Bᵀ', () => matmulT(a, bt, { transB: true }));
-    same('Aᵀ·Bᵀ', () => matmulT(at, bt, { transA: true, transB: true }));
+  it('splits rows (m ≥ n) or columns (n > m) of one matrix, for every combination of transpose flags', () => {
+    for (const [m, n] of [[70, 52], [12, 150]]) {
+      const a = normal(1, [m!, 96]), at = normal(2, [96, m!]);
+      const b = normal(3, [96, n!]), bt = normal(4, [n!, 96]);
+      same(`A·B ${m}×${n}`, () => matmulT(a, b));
+      same(`Aᵀ·B ${m}×${n}`, () => matmulT(at, b, { transA: true }));
+      same(`A·Bᵀ ${m}×${n}`, () => matmulT(a, bt, { transB: true }));
+      same(`Aᵀ·Bᵀ ${m}×${n}`, () => matmulT(at, bt, { transA: true, transB: true }));
+    }
   });
 
   it('splits whole batch items, and rows when the batch is smaller than the thread count', () => {
@@ -78,7 +80,7 @@ function convCase(seed: number, n: number, c: number, o: number, h: number, w: n
 }
 
 describe('cpu-threads convolutions', () => {
-  it('conv2d splits output channels of a single image and whole images of a batch', () => {
+  it('conv2d splits output rows of a single image and whole images of a batch', () => {
     const one = convCase(20, 1, 3, 12, 20, 18, 3, 1, 'same');
     same('conv2d n=1', () => conv2d(one.x, one.wt as never, { padding: 'same' }) as Tensor);
     const strided = convCase(23, 1, 4, 16, 21, 19, 5, 2, 'valid');
@@ -96,11 +98,15 @@ describe('cpu-threads convolutions', () => {
     expect(single() - before).toBe(1);
   });
 
-  it('the filter adjoint splits output channels, for one image and for a batch', () => {
+  it('the filter adjoint splits input channels (im2col wider than o) or output channels, for one image and a batch', () => {
     const one = convCase(40, 1, 3, 12, 20, 20, 5, 1, 'same');
-    same('filter adjoint n=1', () => conv2dFilterAdjoint(one.x, one.y, one.p));
+    same('filter adjoint n=1, channel split', () => conv2dFilterAdjoint(one.x, one.y, one.p));
     const batch = convCase(43, 3, 4, 10, 15, 17, 3, 2, 1);
-    same('filter adjoint n=3', () => conv2dFilterAdjoint(batch.x, batch.y, batch.p));
+    same('filter adjoint n=3, channel split', () => conv2dFilterAdjoint(batch.x, batch.y, batch.p));
+    const narrow = convCase(46, 1, 1, 16, 24, 24, 3, 1, 'same');
+    same('filter adjoint n=1, output-channel split', () => conv2dFilterAdjoint(narrow.x, narrow.y, narrow.p));
+    const narrowBatch = convCase(49, 2, 1, 16, 18, 18, 3, 1, 'valid');
+    same('filter adjoint n=2, output-channel split', () => conv2dFilterAdjoint(narrowBatch.x, narrowBatch.y, narrowBatch.p));
   });
 
   it('is bit-identical on random geometries in f32 and f64', () => {
@@ -147,6 +153,21 @@ describe('cpu-threads settings', () => {
     expect((threadsInfo().details as { poolStarted: boolean }).poolStarted).toBe(false);
     same('after dispose', () => matmulT(normal(62, [64, 64]), normal(63, [64, 64])));
     expect((threadsInfo().details as { poolStarted: boolean }).poolStarted).toBe(true);
+  });
+
+  it('runs on one thread, and says why, when the workers cannot start in time', async () => {
+    await disposeThreads();
+    setThreads({ bootTimeoutMs: 1 });
+    try {
+      const before = single();
+      same('boot timeout', () => matmulT(normal(64, [64, 64]), normal(65, [64, 64])), false);
+      expect(single() - before).toBe(1);
+      expect(threadsInfo()).toMatchObject({ requested: '3 threads', actual: '1 thread', reason: expect.stringMatching(/did not start within 1 ms/) });
+    } finally {
+      setThreads({ bootTimeoutMs: initial.bootTimeoutMs });
+      await disposeThreads();
+    }
+    same('after recovery', () => matmulT(normal(66, [64, 64]), normal(67, [64, 64])));
   });
 
   it('rejects bad settings with an ArgumentError', () => {
