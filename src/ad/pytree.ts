@@ -87,13 +87,13 @@ export function describe(def: TreeDef): string {
 }
 
 /** Applies `fn` to every leaf, keeping the structure. */
-export function treeMap<T extends Pytree>(tree: T, fn: (leaf: Tensor, index: number) => Tensor): T {
+export function treeMap<T>(tree: T, fn: (leaf: Tensor, index: number) => Tensor): T {
   const { leaves, def } = flatten(tree, 'treeMap');
   return unflatten<T>(def, leaves.map(fn));
 }
 
 /** Applies `fn` leafwise to several trees of one structure (a PytreeError if they differ). */
-export function treeZip<T extends Pytree>(trees: readonly T[], fn: (leaves: Tensor[], index: number) => Tensor, op = 'treeZip'): T {
+export function treeZip<T>(trees: readonly T[], fn: (leaves: Tensor[], index: number) => Tensor, op = 'treeZip'): T {
   const flat = trees.map((t) => flatten(t, op));
   const def = flat[0]!.def;
   for (const f of flat) {
@@ -102,6 +102,6 @@ export function treeZip<T extends Pytree>(trees: readonly T[], fn: (leaves: Tens
   return unflatten<T>(def, flat[0]!.leaves.map((_, i) => fn(flat.map((f) => f.leaves[i]!), i)));
 }
 
-export function treeLeaves(tree: Pytree): Tensor[] {
+export function treeLeaves(tree: unknown): Tensor[] {
   return flatten(tree, 'treeLeaves').leaves;
 }

@@ -23,11 +23,14 @@ function oneHot(shape: Shape, dtype: DType, index: number): Tensor {
 
 // ------------------------------------------------------------------ jvp
 
+// Pytree arguments are typed loosely (interfaces have no index signature, so they would not fit
+// `Pytree`); every leaf is checked at run time and a non-tensor leaf is a PytreeError naming its path.
+
 /**
  * Forward mode: the value of f at `primals` and its directional derivative along `tangents`
  * (a pytree of the primals' structure, leaf shapes and dtypes).
  */
-export function jvp<const Args extends readonly Pytree[], R extends Pytree>(
+export function jvp<const Args extends readonly unknown[], R>(
   f: (...args: Args) => R,
   primals: Args,
   tangents: Args,
@@ -56,7 +59,7 @@ type Cotangents<Args extends readonly unknown[]> = { -readonly [K in keyof Args]
  * Reverse mode: f's value at `primals` and a pullback mapping an output cotangent to the
  * cotangents of every argument (pytrees of the arguments' structure).
  */
-export function vjp<const Args extends readonly Pytree[], R extends Pytree>(
+export function vjp<const Args extends readonly unknown[], R>(
   f: (...args: Args) => R,
   ...primals: Args
 ): [R, (cotangent: R) => Cotangents<Args>] {
@@ -182,9 +185,9 @@ export function grad<Args extends readonly unknown[], const N extends Argnums = 
 }
 
 /** Hessian-vector product of scalar f at x along v, by forward-over-reverse. */
-export function hvp<T extends Pytree>(f: (x: T) => Tensor, x: T, v: T): T {
+export function hvp<T>(f: (x: T) => Tensor, x: T, v: T): T {
   const g = grad(f);
-  return jvp((y: T) => g(y) as Pytree, [x], [v])[1] as T;
+  return jvp((y: T) => g(y), [x], [v])[1] as T;
 }
 
 /** Jacobian by reverse mode (one pullback per output element): shape [...out, ...in]. */
