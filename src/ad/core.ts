@@ -86,8 +86,7 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
 
 function evaluate<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor {
   const aval = prim.shapeRule(args, params);
-  const impl = lookupKernel(prim.name) ?? prim.impl;
-  const out = impl(args, params);
+  const out = lookupKernel(prim.name)?.(args, params) ?? prim.impl(args, params);
   if (out.dtype !== aval.dtype) throw new DTypeError(prim.name, `kernel returned ${out.dtype}, expected ${aval.dtype}`);
   return out;
 }

@@ -14,14 +14,14 @@
  */
 import { createRequire } from 'node:module';
 import type { GPU as GPUClass, IGPUKernelSettings, IKernelRunShortcut } from 'gpu.js';
-import { primitives } from '../ad/core.ts';
-import type { ConvParams } from '../ad/primitives/conv.ts';
-import type { PoolParams } from '../ad/primitives/pool.ts';
-import { broadcastShapes, make } from '../ad/primitives/util.ts';
 import { ArgumentError, FgflowError } from '../tensor/errors.ts';
+import { broadcastShapes, convGeometry, matmulGeometry, type ConvSpatial as ConvParams, type MatmulFlags } from '../tensor/geometry.ts';
+
+type PoolParams = Omit<Pool2dGeometry, 'n' | 'c'>;
+const make = Tensor.fromBuffer;
 import type { Conv2dGeometry, MatmulGeometry, Pool2dGeometry } from '../tensor/kernels/types.ts';
 import { shapeSize, type Shape } from '../tensor/shape.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 import {
   avgPool2dAdjointSource, avgPool2dSource, BINARY_OPS, binarySource, conv2dFilterAdjointSource, conv2dInputAdjointSource, conv2dSource,
   matmulSource, UNARY_BODIES, unarySource, type KernelSource,
@@ -222,12 +222,11 @@ export function gpujsInfo(): GpujsInfo {
 
 // ---------------------------------------------------------------- running kernels
 
-function cpu(name: string, args: readonly Tensor[], params: unknown): Tensor {
+/** Declines a call: the registry then runs the primitive's cpu kernel. */
+function cpu(name: string, _args: readonly Tensor[], _params: unknown): undefined {
   const s = state;
   if (s) s.cpuCalls[name] = (s.cpuCalls[name] ?? 0) + 1;
-  const prim = primitives().get(name);
-  if (!prim) throw new GpujsError(`primitive ${name} is not defined`);
-  return prim.impl(args, params);
+  return undefined;
 }
 
 function eligible(args: readonly Tensor[], outSize: number): boolean {
@@ -285,26 +284,8 @@ function observe(s: State, k: IKernelRunShortcut): void {
 
 // ---------------------------------------------------------------- primitives
 
-interface MatmulParams {
-  readonly transA: boolean;
-  readonly transB: boolean;
-}
+type MatmulParams = MatmulFlags;
 
-function matmulGeometry(a: Shape, b: Shape, p: MatmulParams): { g: MatmulGeometry; shape: number[] } {
-  const ra = a.length, rb = b.length;
-  const [m, k] = p.transA ? [a[ra - 1]!, a[ra - 2]!] : [a[ra - 2]!, a[ra - 1]!];
-  const n = p.transB ? b[rb - 2]! : b[rb - 1]!;
-  const batchShape = broadcastShapes('matmul', a.slice(0, -2), b.slice(0, -2));
-  const sizeA = shapeSize(a.slice(0, -2)), sizeB = shapeSize(b.slice(0, -2));
-  return {
-    g: { batch: shapeSize(batchShape), m, k, n, transA: p.transA, transB: p.transB, aBatchStride: sizeA === 1 ? 0 : m * k, bBatchStride: sizeB === 1 ? 0 : k * n },
-    shape: [...batchShape, m, n],
-  };
-}
-
-function convGeometry(n: number, c: number, o: number, p: ConvParams): Conv2dGeometry {
-  return { n, c, h: p.h, w: p.w, o, kh: p.kh, kw: p.kw, strideH: p.strideH, strideW: p.strideW, padTop: p.padTop, padLeft: p.padLeft, outH: p.outH, outW: p.outW };
-}
 
 const f32 = (t: Tensor) => t.data as Float32Array;
 

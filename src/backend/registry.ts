@@ -1,13 +1,15 @@
 /**
  * The kernel registry: for each primitive name, the kernels each backend provides.
  * `cpu` is every primitive's own implementation (registered by the primitive table);
- * other backends register overrides for the primitives they accelerate and fall back
- * to `cpu` for the rest, so AD, nn and interp code never change with the backend.
+ * other backends register overrides for the primitives they accelerate. A kernel may also
+ * decline a call (by returning undefined), and the primitive's cpu kernel runs it: so a backend
+ * never needs the primitive table, and AD, nn and interp code never change with the backend.
  */
 import type { Tensor } from '../tensor/tensor.ts';
 
 export type BackendName = 'cpu' | 'gpujs' | (string & {});
-export type KernelImpl = (args: readonly Tensor[], params: any) => Tensor;
+/** A backend's kernel; returning undefined declines the call (too small, f64, …) and the cpu kernel runs it. */
+export type KernelImpl = (args: readonly Tensor[], params: any) => Tensor | undefined;
 
 const overrides = new Map<BackendName, Map<string, KernelImpl>>();
 let current: BackendName = 'cpu';

@@ -18,13 +18,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { primitives } from '../ad/core.ts';
-import { broadcastShapes, make } from '../ad/primitives/util.ts';
-import type { ConvParams } from '../ad/primitives/conv.ts';
 import { ArgumentError, FgflowError } from '../tensor/errors.ts';
+import { convGeometry, matmulGeometry, type ConvSpatial as ConvParams, type MatmulFlags } from '../tensor/geometry.ts';
+
+const make = Tensor.fromBuffer;
 import type { Conv2dGeometry, FloatArray, MatmulGeometry } from '../tensor/kernels/types.ts';
 import { shapeSize, type DType, type Shape } from '../tensor/shape.ts';
-import type { ArrayFor, Tensor } from '../tensor/tensor.ts';
+import { Tensor, type ArrayFor } from '../tensor/tensor.ts';
 import { describeBackend, registerKernel, type BackendInfo } from './registry.ts';
 import { partCount, runPart, workOf, type Task } from './threads-work.ts';
 import { BOOTING, BUSY, DONE, DOWN, FAILED, READY, SLOT_WIDTH, STATE, UP, type Job, type WorkerBoot } from './threads-worker.ts';
@@ -265,12 +265,10 @@ function execute(task: Task): void {
 
 // ---------------------------------------------------------------- kernels
 
-/** The primitive's own kernel, for calls that stay on this thread. */
-function cpuImpl(name: string): (args: readonly Tensor[], params: unknown) => Tensor {
-  const prim = primitives().get(name);
-  if (!prim) throw new ThreadsError(`primitive ${name} is not defined`);
+/** Declines a call that stays on this thread: the registry then runs the primitive's own kernel. */
+function single(): undefined {
   counters.singleCalls++;
-  return prim.impl;
+  return undefined;
 }
 
 /**
@@ -302,63 +300,44 @@ function large(work: number): boolean {
   return config.threads > 1 && work >= config.minWork && failure === null;
 }
 
-interface MatmulParams {
-  readonly transA: boolean;
-  readonly transB: boolean;
-}
+type MatmulParams = MatmulFlags;
 
-function matmulGeometry(a: Shape, b: Shape, p: MatmulParams): { g: MatmulGeometry; shape: number[] } {
-  const ra = a.length, rb = b.length;
-  const [m, k] = p.transA ? [a[ra - 1]!, a[ra - 2]!] : [a[ra - 2]!, a[ra - 1]!];
-  const n = p.transB ? b[rb - 2]! : b[rb - 1]!;
-  const batchShape = broadcastShapes('matmul', a.slice(0, -2), b.slice(0, -2));
-  const sizeA = shapeSize(a.slice(0, -2)), sizeB = shapeSize(b.slice(0, -2));
-  const g: MatmulGeometry = {
-    batch: shapeSize(batchShape), m, k, n, transA: p.transA, transB: p.transB,
-    aBatchStride: sizeA === 1 ? 0 : m * k, bBatchStride: sizeB === 1 ? 0 : k * n,
-  };
-  return { g, shape: [...batchShape, m, n] };
-}
-
-function convGeometry(n: number, c: number, o: number, p: ConvParams): Conv2dGeometry {
-  return { n, c, h: p.h, w: p.w, o, kh: p.kh, kw: p.kw, strideH: p.strideH, strideW: p.strideW, padTop: p.padTop, padLeft: p.padLeft, outH: p.outH, outW: p.outW };
-}
 
 function convWork(g: Conv2dGeometry): number {
   return g.n * g.o * g.c * g.kh * g.kw * g.outH * g.outW;
 }
 
-function matmulKernel(args: readonly Tensor[], params: MatmulParams): Tensor {
+function matmulKernel(args: readonly Tensor[], params: MatmulParams): Tensor | undefined {
   const [a, b] = args as [Tensor, Tensor];
   const { g, shape } = matmulGeometry(a.shape, b.shape, params);
-  if (!large(g.batch * g.m * g.n * g.k)) return cpuImpl('matmul')(args, params);
+  if (!large(g.batch * g.m * g.n * g.k)) return single();
   const out = newShared(a.dtype, g.batch * g.m * g.n);
   execute({ kind: 'matmul', a: shared(a), b: shared(b), out, g });
   return make(shape, a.dtype, out);
 }
 
-function conv2dKernel(args: readonly Tensor[], p: ConvParams): Tensor {
+function conv2dKernel(args: readonly Tensor[], p: ConvParams): Tensor | undefined {
   const [x, w] = args as [Tensor, Tensor];
   const g = convGeometry(x.shape[0]!, x.shape[1]!, w.shape[0]!, p);
-  if (!large(convWork(g))) return cpuImpl('conv2d')(args, p);
+  if (!large(convWork(g))) return single();
   const out = newShared(x.dtype, g.n * g.o * g.outH * g.outW);
   execute({ kind: 'conv2d', x: shared(x), w: shared(w), out, g });
   return make([g.n, g.o, g.outH, g.outW], x.dtype, out);
 }
 
-function inputAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor {
+function inputAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor | undefined {
   const [y, w] = args as [Tensor, Tensor];
   const g = convGeometry(y.shape[0]!, w.shape[1]!, w.shape[0]!, p);
-  if (!large(convWork(g)) || g.n < 2) return cpuImpl('conv2dInputAdjoint')(args, p);
+  if (!large(convWork(g)) || g.n < 2) return single();
   const out = newShared(y.dtype, g.n * g.c * g.h * g.w);
   execute({ kind: 'conv2dInputAdjoint', y: shared(y), w: shared(w), out, g });
   return make([g.n, g.c, g.h, g.w], y.dtype, out);
 }
 
-function filterAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor {
+function filterAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor | undefined {
   const [x, y] = args as [Tensor, Tensor];
   const g = convGeometry(x.shape[0]!, x.shape[1]!, y.shape[1]!, p);
-  if (!large(convWork(g))) return cpuImpl('conv2dFilterAdjoint')(args, p);
+  if (!large(convWork(g))) return single();
   const out = newShared(x.dtype, g.o * g.c * g.kh * g.kw);
   execute({ kind: 'conv2dFilterAdjoint', x: shared(x), y: shared(y), out, g });
   return make([g.o, g.c, g.kh, g.kw], x.dtype, out);

@@ -6,54 +6,22 @@ import { matmul as matmulKernel } from '../../tensor/kernels/matmul.ts';
 import { ShapeError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { sameShape, shapeSize, type Check, type DType, type Matmul, type Shape, type AsShape } from '../../tensor/shape.ts';
-import { bind, definePrimitive, type Aval } from '../core.ts';
+import { bind, definePrimitive } from '../core.ts';
+import { batchShapeOf, matmulGeometry, type MatmulFlags } from '../../tensor/geometry.ts';
 import { add, unbroadcast } from './binary.ts';
 import { broadcastTo } from './reduce.ts';
-import { broadcastShapes, make, newBuffer, sameDType, toTensors } from './util.ts';
+import { make, newBuffer, sameDType, toTensors } from './util.ts';
 
-/** Broadcasts batch shapes, naming the operands' full shapes when they do not fit. */
-function broadcastShapesOf(op: string, a: Shape, b: Shape, operands: readonly Shape[]): number[] {
-  try {
-    return broadcastShapes(op, a, b);
-  } catch {
-    throw new ShapeError(op, 'batch dimensions do not broadcast', operands);
-  }
-}
-
-interface MatmulParams {
-  readonly transA: boolean;
-  readonly transB: boolean;
-}
-
-function geometry(a: Aval, b: Aval, { transA, transB }: MatmulParams) {
-  if (a.shape.length < 2 || b.shape.length < 2) throw new ShapeError('matmul', 'operands need rank >= 2', [a.shape, b.shape]);
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  const [m, k] = transA ? [a.shape[ra - 1]!, a.shape[ra - 2]!] : [a.shape[ra - 2]!, a.shape[ra - 1]!];
-  const [k2, n] = transB ? [b.shape[rb - 1]!, b.shape[rb - 2]!] : [b.shape[rb - 2]!, b.shape[rb - 1]!];
-  if (k !== k2) throw new ShapeError('matmul', `inner dimensions differ (${k} vs ${k2})`, [a.shape, b.shape]);
-  const batchA = a.shape.slice(0, -2);
-  const batchB = b.shape.slice(0, -2);
-  const batchShape = broadcastShapesOf('matmul', batchA, batchB, [a.shape, b.shape]);
-  const batch = shapeSize(batchShape);
-  const sizeA = shapeSize(batchA);
-  const sizeB = shapeSize(batchB);
-  // The kernel broadcasts a single matrix (stride 0); other batch broadcasting is materialised by the public op.
-  if ((sizeA !== batch && sizeA !== 1) || (sizeB !== batch && sizeB !== 1)) throw new ShapeError('matmul', 'batch dimensions must match or be absent', [a.shape, b.shape]);
-  return { m, k, n, batch, batchShape, aBatchStride: sizeA === 1 ? 0 : m * k, bBatchStride: sizeB === 1 ? 0 : k * n };
-}
+type MatmulParams = MatmulFlags;
 
 export const matmulPrim = definePrimitive<MatmulParams>({
   name: 'matmul',
-  shapeRule: ([a, b], p) => {
-    const g = geometry(a!, b!, p);
-    return { shape: [...g.batchShape, g.m, g.n], dtype: sameDType('matmul', [a!, b!]) };
-  },
+  shapeRule: ([a, b], p) => ({ shape: matmulGeometry(a!.shape, b!.shape, p).shape, dtype: sameDType('matmul', [a!, b!]) }),
   impl: ([a, b], p) => {
-    const g = geometry(a!, b!, p);
+    const { g, shape } = matmulGeometry(a!.shape, b!.shape, p);
     const out = newBuffer(a!.dtype, g.batch * g.m * g.n);
-    matmulKernel(a!.data, b!.data, out, { ...g, transA: p.transA, transB: p.transB });
-    return make([...g.batchShape, g.m, g.n], a!.dtype, out);
+    matmulKernel(a!.data, b!.data, out, g);
+    return make(shape, a!.dtype, out);
   },
   jvp: ([a, b], [ta, tb], p) => {
     const fromA = ta && mm(ta, b!, p.transA, p.transB);
@@ -86,7 +54,7 @@ export function matmul<A extends Shape, B extends Shape, D extends DType>(
   if (x.shape.length < 2 || y.shape.length < 2) throw new ShapeError('matmul', 'operands need rank >= 2', [x.shape, y.shape]);
   const batchA = x.shape.slice(0, -2);
   const batchB = y.shape.slice(0, -2);
-  const batch = broadcastShapesOf('matmul', batchA, batchB, [x.shape, y.shape]);
+  const batch = batchShapeOf(batchA, batchB, [x.shape, y.shape]);
   const needs = (s: readonly number[]) => shapeSize(s) !== 1 && !sameShape(s, batch);
   const xa = needs(batchA) ? broadcastTo(x, [...batch, ...x.shape.slice(-2)]) : x;
   const yb = needs(batchB) ? broadcastTo(y, [...batch, ...y.shape.slice(-2)]) : y;

@@ -41,19 +41,7 @@ export function sameDType(op: string, avals: readonly Aval[]): DType {
   return d;
 }
 
-/** Runtime broadcasting of shapes; a ShapeError names the op and both shapes. */
-export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
-  const rank = Math.max(a.length, b.length);
-  const out = new Array<number>(rank);
-  for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1;
-    const db = b[b.length - rank + i] ?? 1;
-    if (da === db || db === 1) out[i] = da;
-    else if (da === 1) out[i] = db;
-    else throw new ShapeError(op, 'shapes do not broadcast', [a, b]);
-  }
-  return out;
-}
+export { broadcastShapes } from '../../tensor/geometry.ts';
 
 export function normalizeAxis(op: string, axis: number, rank: number, shape: Shape): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
