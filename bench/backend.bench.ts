@@ -27,7 +27,7 @@ import {
 } from '../src/backend/index.ts';
 import {
   add, avgPool2d, conv2d, conv2dFilterAdjoint, conv2dInputAdjoint, convParams, div, elu, flattenBatch, grad, matmul, mean, mul, random, reshape,
-  slice, softplus, sub, sum, tensor, treeLeaves, type ConvParams, type Tensor,
+  ones, slice, softplus, sub, sum, tensor, treeLeaves, vjp, type ConvParams, type Tensor,
 } from '../src/index.ts';
 
 const T = (x: unknown) => x as Tensor;
@@ -232,18 +232,27 @@ export function stepData(batch: number, hw: number): StepData {
   };
 }
 
-export function bceLoss(p: PaperParams, d: StepData): Tensor {
-  const z = paperCnn(p, d.x);
-  return T(mean(sub(softplus(z), mul(d.y, z))));
+/** Mean BCE on logits z [N, 1] against labels y [N] (z flattened first, so nothing broadcasts to [N, N]). */
+function bceOnLogits(z: Tensor, y: Tensor): Tensor {
+  const flat = T(reshape(z, [z.shape[0]!]));
+  return T(mean(sub(softplus(flat), mul(y, flat))));
 }
 
-/** BCE − λ · mean over images of cos²(∇ₓf on the CT channel, v). */
+export function bceLoss(p: PaperParams, d: StepData): Tensor {
+  return bceOnLogits(paperCnn(p, d.x), d.y);
+}
+
+/**
+ * BCE − λ · mean over images of cos²(∇ₓf on the CT channel, v). One forward pass serves both
+ * terms (as alignmentLoss does in src/interp): the logits and the pullback that gives ∇ₓ Σ f.
+ */
 export function rewardedLoss(p: PaperParams, d: StepData, lambda = 0.1): Tensor {
   const [n, , hw] = d.x.shape as [number, number, number];
-  const gx = T(slice(grad((xi: Tensor) => T(sum(paperCnn(p, xi))))(d.x), [0, 0, 0, 0], [n, 1, hw, hw]));
+  const [z, pullback] = vjp((xi: Tensor) => paperCnn(p, xi), d.x);
+  const gx = T(slice(pullback(ones(z.shape as [number, number], { dtype: z.dtype }))[0] as Tensor, [0, 0, 0, 0], [n, 1, hw, hw]));
   const dot = T(sum(mul(gx, d.v), [1, 2, 3]));
   const cos2 = T(div(mul(dot, dot), mul(sum(mul(gx, gx), [1, 2, 3]), sum(mul(d.v, d.v), [1, 2, 3]))));
-  return T(sub(bceLoss(p, d), mul(lambda, mean(cos2))));
+  return T(sub(bceOnLogits(z, d.y), mul(lambda, mean(cos2))));
 }
 
 export interface EndToEndRow {
