@@ -495,6 +495,12 @@ function describeData(ds: DataSet, split: SplitData): ReportJson['data'] {
   };
 }
 
+/** The options as report settings: plain JSON (no abort signal), with the data source named. */
+export function reportSettings(o: ExperimentOptions, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { signal: _signal, ...rest } = o;
+  return { ...rest, data: o.data ?? 'phantom', ...extra };
+}
+
 export interface ExperimentResult {
   readonly report: ReportJson;
   readonly files: { readonly json: string; readonly html: string };
@@ -525,8 +531,7 @@ export async function runExperiment(o: ExperimentOptions, progress: ProgressSink
   }
   // No explicit comparison: the report pairs the baseline with the largest λ that keeps balanced
   // accuracy (the paper's "as large as possible without hurting performance").
-  const settings = { ...o, signal: undefined, data: o.data ?? 'phantom' };
-  delete (settings as { signal?: unknown }).signal;
+  const settings = reportSettings(o);
   const report: ReportJson = {
     version: 1,
     createdAt: new Date().toISOString(),

@@ -6,7 +6,7 @@ import { readCheckpointHeader, loadCheckpoint, paperCnn, validateCnnConfig, type
 import * as E from 'fp-ts/lib/Either.js';
 import { PAPER_ASSUMPTIONS, PAPER_FIGURES, writeReport, type ModelResult, type ReportJson } from '../../report/index.ts';
 import { CliError } from '../errors.ts';
-import { examples, loadAndSplit, measureModel, modelResult, type ExperimentOptions, type TrainedModel } from '../experiment.ts';
+import { examples, loadAndSplit, measureModel, modelResult, reportSettings, type ExperimentOptions, type TrainedModel } from '../experiment.ts';
 import type { ProgressSink } from '../progress.ts';
 
 export interface ExplainResult {
@@ -40,7 +40,7 @@ export async function explainCommand(checkpoint: string, options: ExperimentOpti
   const report: ReportJson = {
     version: 1,
     createdAt: new Date().toISOString(),
-    settings: { ...o, signal: undefined, checkpoint, data: o.data ?? 'phantom' },
+    settings: reportSettings(o, { checkpoint }),
     assumptions: [...PAPER_ASSUMPTIONS],
     data: { name: split.prepared.dataset.name, nTrain: split.trainIndex.length, nTest: split.testIndex.length, positives: split.prepared.labels.filter((l) => l === 1).length },
     models: [result],
@@ -48,6 +48,5 @@ export async function explainCommand(checkpoint: string, options: ExperimentOpti
     paper: PAPER_FIGURES,
     timing: { totalSeconds: m.seconds },
   } as ReportJson;
-  delete (report.settings as { signal?: unknown }).signal;
   return { model: result, files: await writeReport(report, out) };
 }
