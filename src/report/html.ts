@@ -416,7 +416,8 @@ const distributionsSection = (report: ReportJson, names: readonly string[], fcol
       noiseS !== undefined && noiseS.length > 0
         ? [{ y: quantileSorted([...noiseS].sort((a, b) => a - b), 0.95), label: 'noise S, 95th percentile', color: '#6b7280' }]
         : [{ y: m.noise.S, label: 'noise mean S', color: '#6b7280' }];
-    const n = m.distributions !== undefined ? Math.max(0, ...Object.values(m.distributions).map((d) => d.S.length)) : 0;
+    // 'noise' pools every draw's values, so the image count comes from the features alone.
+    const n = m.distributions !== undefined ? Math.max(0, ...Object.entries(m.distributions).filter(([k]) => k !== 'noise').map(([, d]) => d.S.length)) : 0;
     const plot = boxStripPlot({
       title: `Alignment of each feature with the gradient of ${m.name}`,
       groups,
