@@ -1,5 +1,10 @@
 /** The `fgflow` command. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CliError } from './errors.ts';
 import { FgflowError } from '../errors.ts';
 import { explainCommand } from './commands/explain.ts';
 import { writePhantom } from './commands/phantom.ts';
@@ -210,6 +215,17 @@ export function buildProgram(): Command {
     .action(async (raw: Raw) => {
       const files = await renderReportCommand(raw);
       process.stdout.write(`${files.html}\n`);
+    });
+
+  program
+    .command('bench')
+    .description('run the tinybench suites (kernels, ad, train, backend, peers; all by default) and write bench/results/*.json')
+    .argument('[suites...]', 'which suites to run')
+    .action((suites: string[]) => {
+      const root = fileURLToPath(new URL('../../', import.meta.url));
+      const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+      const r = spawnSync(process.execPath, [tsx, join(root, 'bench/run.ts'), ...suites], { stdio: 'inherit', cwd: root });
+      if (r.status !== 0) throw new CliError('bench', `the benchmark run exited with ${r.status ?? r.signal}`);
     });
 
   return program;

@@ -121,7 +121,7 @@ describe('fgflow phantom and report', () => {
   });
 
   it('prints help for every command', () => {
-    for (const cmd of ['experiment', 'train', 'explain', 'phantom', 'report']) {
+    for (const cmd of ['experiment', 'train', 'explain', 'phantom', 'report', 'bench']) {
       const out = execFileSync(process.execPath, [BIN, cmd, '--help'], { encoding: 'utf8' });
       expect(out).toContain(`Usage: fgflow ${cmd}`);
     }
