@@ -5,7 +5,7 @@
  * decline a call (by returning undefined), and the primitive's cpu kernel runs it: so a backend
  * never needs the primitive table, and AD, nn and interp code never change with the backend.
  */
-import type { Tensor } from '../tensor/tensor.ts';
+import { setSharedAllocation, type Tensor } from '../tensor/tensor.ts';
 
 export type BackendName = 'cpu' | 'gpujs' | (string & {});
 /** A backend's kernel; returning undefined declines the call (too small, f64, …) and the cpu kernel runs it. */
@@ -35,18 +35,31 @@ export function getBackend(): BackendName {
   return current;
 }
 
-export function setBackend(name: BackendName): void {
+/** Per backend, the buffer size from which tensors are allocated on shared memory (a threaded backend's wish). */
+const sharedAllocation = new Map<BackendName, number>();
+
+export function requestSharedAllocation(backend: BackendName, minElements: number): void {
+  sharedAllocation.set(backend, minElements);
+  if (backend === current) setSharedAllocation(minElements);
+}
+
+function select(name: BackendName): void {
   current = name;
+  setSharedAllocation(sharedAllocation.get(name) ?? Infinity);
+}
+
+export function setBackend(name: BackendName): void {
+  select(name);
 }
 
 /** Runs `fn` with `name` as the backend, restoring the previous one afterwards (also on throw). */
 export function withBackend<T>(name: BackendName, fn: () => T): T {
   const previous = current;
-  current = name;
+  select(name);
   try {
     return fn();
   } finally {
-    current = previous;
+    select(previous);
   }
 }
 

@@ -25,7 +25,7 @@ const make = Tensor.fromBuffer;
 import type { Conv2dGeometry, FloatArray, MatmulGeometry } from '../tensor/kernels/types.ts';
 import { shapeSize, type DType, type Shape } from '../tensor/shape.ts';
 import { Tensor, type ArrayFor } from '../tensor/tensor.ts';
-import { describeBackend, registerKernel, type BackendInfo } from './registry.ts';
+import { describeBackend, registerKernel, requestSharedAllocation, type BackendInfo } from './registry.ts';
 import { partCount, runPart, workOf, type Task } from './threads-work.ts';
 import { BOOTING, BUSY, DONE, DOWN, FAILED, READY, SLOT_WIDTH, STATE, UP, type Job, type WorkerBoot } from './threads-worker.ts';
 
@@ -343,6 +343,8 @@ function filterAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor | u
   return make([g.o, g.c, g.kh, g.kw], x.dtype, out);
 }
 
+// Large activations live on shared memory while this backend runs, so threaded calls copy nothing.
+requestSharedAllocation(THREADS_BACKEND, 1 << 14);
 registerKernel(THREADS_BACKEND, 'matmul', matmulKernel);
 registerKernel(THREADS_BACKEND, 'conv2d', conv2dKernel);
 registerKernel(THREADS_BACKEND, 'conv2dInputAdjoint', inputAdjointKernel);

@@ -102,7 +102,23 @@ export interface DTypeOption<D extends DType> {
   readonly dtype?: D;
 }
 
+/** Where large buffers come from: plain memory by default; a backend may ask for shared memory (see setSharedAllocation). */
+let sharedFrom = Infinity;
+
+/**
+ * Buffers of at least `minElements` are allocated on SharedArrayBuffer (Infinity: never). A
+ * multi-threaded backend turns this on so every activation is already visible to its workers
+ * instead of being copied before each threaded call.
+ */
+export function setSharedAllocation(minElements: number): void {
+  sharedFrom = minElements;
+}
+
 export function allocate<D extends DType>(dtype: D, size: number): ArrayFor<D> {
+  if (size >= sharedFrom) {
+    const buf = new SharedArrayBuffer(size * (dtype === 'f64' ? 8 : 4));
+    return (dtype === 'f64' ? new Float64Array(buf) : new Float32Array(buf)) as ArrayFor<D>;
+  }
   return (dtype === 'f64' ? new Float64Array(size) : new Float32Array(size)) as ArrayFor<D>;
 }
 
