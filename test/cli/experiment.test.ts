@@ -158,3 +158,29 @@ describe('fgflow train and explain', () => {
     expect(e.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 });
+
+describe('Ctrl-C', () => {
+  it('SIGINT during training saves a checkpoint and exits 130; --resume then finishes the run', async () => {
+    const { spawn } = await import('node:child_process');
+    const out = mkdtempSync(join(tmpdir(), 'fgflow-sigint-'));
+    const args = ['experiment', '--subjects', '32', '--positives', '8', '--size', '32', '--epochs', '40', '--batch', '4', '--channels', '4,8,8', '--hidden', '16,8', '--lambdas', '0', '--noise-draws', '2', '--flow-samples', '2', '--flow-steps', '5', '--examples', '1', '--out', out];
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        // Interrupt once training is under way (its first progress line after the start).
+        if (/train baseline: \d+\/\d+/.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/progress saved to .*baseline\.ckpt/);
+    expect(existsSync(join(out, 'checkpoints', 'baseline.ckpt'))).toBe(true);
+    expect(existsSync(join(out, 'report.json'))).toBe(false);
+    const resumed = run([...args, '--resume']);
+    expect(resumed.status).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming from .*baseline\.ckpt at epoch/);
+    expect(existsSync(join(out, 'report.json'))).toBe(true);
+  });
+});
