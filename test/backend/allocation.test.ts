@@ -6,7 +6,7 @@ const isShared = (t: { data: ArrayLike<number> }) => (t.data as Float32Array).bu
 
 describe('shared-memory allocation follows the backend', () => {
   it('cpu-threads allocates large results on SharedArrayBuffer (no copy before threaded calls); cpu does not', () => {
-    const big = ones([1 << 15]);
+    const big = ones([1 << 19]);
     const small = ones([16]);
     setBackend('cpu');
     expect(isShared(add(big, 1))).toBe(false);
@@ -18,7 +18,7 @@ describe('shared-memory allocation follows the backend', () => {
   });
 
   it('results are the same values either way', () => {
-    const x = ones([1 << 15]);
+    const x = ones([1 << 19]);
     const plain = add(x, 2).toFlatArray();
     const shared = withBackend(THREADS_BACKEND, () => add(x, 2).toFlatArray());
     expect(shared).toEqual(plain);
