@@ -11,7 +11,8 @@ export async function selectBackend(name: 'cpu' | 'cpu-threads' | 'gpujs', mode:
   if (name === 'cpu-threads') {
     setBackend(THREADS_BACKEND);
     const info = backendInfo();
-    return { note: `backend: cpu-threads (${JSON.stringify(info.details ?? {})})`, dispose: disposeThreads };
+    const threads = (info.details as { threads?: number } | undefined)?.threads ?? 1;
+    return { note: `backend: cpu-threads, ${threads} thread${threads === 1 ? '' : 's'}${info.reason ? ` (${info.reason})` : ''}`, dispose: disposeThreads };
   }
   if (name === 'gpujs') {
     const info = useGpujs({ mode });

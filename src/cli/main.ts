@@ -58,7 +58,7 @@ function modelOptions(cmd: Command): Command {
     .option('--flow-samples <n>', 'test images whose gradient flow is followed', int('flow-samples'), D.flowSamples)
     .option('--flow-steps <n>', 'maximum steps of each flow path', int('flow-steps'), D.flowSteps)
     .option('--test-fraction <f>', 'held-out fraction (stratified)', num('test-fraction'), D.testFraction)
-    .addOption(new Option('--backend <name>', 'kernels: cpu, cpu-threads (all cores) or gpujs').choices(['cpu', 'cpu-threads', 'gpujs']).default('cpu'))
+    .addOption(new Option('--backend <name>', 'kernels: cpu-threads (all cores, the same bits as cpu), cpu (one thread) or gpujs').choices(['cpu', 'cpu-threads', 'gpujs']).default('cpu-threads'))
     .addOption(new Option('--gpujs-mode <mode>', 'gpu.js mode with --backend gpujs').choices(['auto', 'webgpu', 'headlessgl', 'webasm', 'cpu']).default('auto'))
     .option('--json', 'print the summary as JSON on stdout (no progress)', false)
     .option('--quiet', 'no progress output', false);
