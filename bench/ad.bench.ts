@@ -18,8 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import {
-  add, avgPool2d, conv2d, div, elu, flattenBatch, grad, jvp, matmul, mean, mul, ones, random, reshape, sigmoid, slice, softplus, sub, sum, tanh,
-  tensor, vjp, type Tensor,
+  add, div, grad, jvp, mean, mul, ones, random, reshape, sigmoid, slice, softplus, sub, sum, tanh, tensor, vjp, type Tensor, nn,
 } from '../src/index.ts';
 
 const T = (x: unknown) => x as Tensor;
@@ -49,39 +48,17 @@ const BATCH = 8;
 const SIDE = 128;
 const LAMBDA = 0.5;
 
-interface Params {
-  c1: { w: Tensor; b: Tensor };
-  c2: { w: Tensor; b: Tensor };
-  c3: { w: Tensor; b: Tensor };
-  d1: { w: Tensor; b: Tensor };
-  d2: { w: Tensor; b: Tensor };
-  d3: { w: Tensor; b: Tensor };
-}
+// The paper's CNN from src/nn, so the bench measures the model the experiment trains.
+const cnn = nn.paperCnn({ inputSize: SIDE });
+type Params = nn.CnnParams;
 
 function init(seed: number): Params {
-  const k = random.split(random.key(seed), 6);
-  const layer = (i: number, w: number[], fanIn: number, b: number[]) => ({
-    w: T(random.normal(k[i]!, w, { std: Math.sqrt(2 / fanIn) })),
-    b: T(random.normal(random.foldIn(k[i]!, 1), b, { std: 0.01 })),
-  });
-  return {
-    c1: layer(0, [16, 2, 5, 5], 2 * 25, [1, 16, 1, 1]),
-    c2: layer(1, [32, 16, 3, 3], 16 * 9, [1, 32, 1, 1]),
-    c3: layer(2, [64, 32, 3, 3], 32 * 9, [1, 64, 1, 1]),
-    d1: layer(3, [64 * 16 * 16, 256], 64 * 16 * 16, [256]),
-    d2: layer(4, [256, 128], 256, [128]),
-    d3: layer(5, [128, 1], 128, [1]),
-  };
+  return cnn.init(random.key(seed));
 }
 
-/** conv 5×5 2→16 'same' → avgpool 2 → elu → conv 3×3 16→32 → pool → elu → conv 3×3 32→64 → pool → elu → dense 256 → elu → dense 128 → elu → dense 1. */
+/** Logits [BATCH] of nn.paperCnn: conv 5×5 → pool → ELU, two conv 3×3 blocks, dense 256 → 128 → 1. */
 function model(p: Params, x: Tensor): Tensor {
-  const block = (h: Tensor, l: { w: Tensor; b: Tensor }) => T(elu(avgPool2d(add(conv2d(h, l.w as never, { padding: 'same' }), l.b) as never, { size: 2 })));
-  const dense = (h: Tensor, l: { w: Tensor; b: Tensor }) => T(add(matmul(h, l.w as never), l.b));
-  let h = block(block(block(x, p.c1), p.c2), p.c3);
-  h = T(elu(dense(T(flattenBatch(h as never)), p.d1)));
-  h = T(elu(dense(h, p.d2)));
-  return T(reshape(dense(h, p.d3), [BATCH]));
+  return T(reshape(cnn.apply(p, x as never), [BATCH]));
 }
 
 function bce(logits: Tensor, y: Tensor): Tensor {

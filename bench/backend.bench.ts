@@ -26,8 +26,7 @@ import {
   withBackend, type GpujsRunMode,
 } from '../src/backend/index.ts';
 import {
-  add, avgPool2d, conv2d, conv2dFilterAdjoint, conv2dInputAdjoint, convParams, div, elu, flattenBatch, grad, matmul, mean, mul, random, reshape,
-  ones, slice, softplus, sub, sum, tensor, treeLeaves, vjp, type ConvParams, type Tensor,
+  add, conv2d, conv2dFilterAdjoint, conv2dInputAdjoint, convParams, div, grad, matmul, mean, mul, random, reshape, ones, slice, softplus, sub, sum, tensor, treeLeaves, vjp, type ConvParams, type Tensor, nn,
 } from '../src/index.ts';
 
 const T = (x: unknown) => x as Tensor;
@@ -189,32 +188,23 @@ async function kernelRows(list: readonly Engine[], cases: readonly KernelCase[],
 
 // ---------------------------------------------------------------- the paper CNN
 
-// type aliases, not interfaces: only those are assignable to the Pytree record type
-type Layer = { w: Tensor; b: Tensor };
-export type PaperParams = { conv: Layer[]; dense: Layer[] };
+// The paper's CNN from src/nn (one definition for the experiment, the tests and every bench).
+export type PaperParams = nn.CnnParams;
+
+const models = new Map<number, ReturnType<typeof nn.paperCnn>>();
+function cnnFor(hw: number) {
+  let m = models.get(hw);
+  if (!m) models.set(hw, (m = nn.paperCnn({ inputSize: hw })));
+  return m;
+}
 
 export function paperCnnParams(hw: number, seed = 1): PaperParams {
-  const k = random.split(random.key(seed), 12);
-  const he = (i: number, shape: number[], fanIn: number) => T(random.normal(k[i]!, shape, { std: Math.sqrt(2 / fanIn) }));
-  const convShapes = [[16, 2, 5, 5], [32, 16, 3, 3], [64, 32, 3, 3]];
-  const flat = 64 * (hw / 8) * (hw / 8);
-  const denseShapes = [[flat, 256], [256, 128], [128, 1]];
-  return {
-    conv: convShapes.map((s, i) => ({ w: he(2 * i, s, s[1]! * s[2]! * s[3]!), b: T(random.normal(k[2 * i + 1]!, [1, s[0]!, 1, 1], { std: 0.01 })) })),
-    dense: denseShapes.map((s, i) => ({ w: he(6 + 2 * i, s, s[0]!), b: T(random.normal(k[7 + 2 * i]!, [s[1]!], { std: 0.01 })) })),
-  };
+  return cnnFor(hw).init(random.key(seed));
 }
 
 /** Logits [N] of the paper's CNN on x [N, 2, H, W]. */
 export function paperCnn(p: PaperParams, x: Tensor): Tensor {
-  let h = x;
-  for (const l of p.conv) h = T(elu(avgPool2d(T(add(conv2d(h, l.w as never, { padding: 'same' }), l.b)) as never, { size: 2 })));
-  h = T(flattenBatch(h as never));
-  p.dense.forEach((l, i) => {
-    h = T(add(matmul(h as never, l.w as never), l.b));
-    if (i < p.dense.length - 1) h = T(elu(h));
-  });
-  return T(reshape(h, [x.shape[0]!]));
+  return T(reshape(cnnFor(x.shape[2]!).apply(p, x as never), [x.shape[0]!]));
 }
 
 export interface StepData {
