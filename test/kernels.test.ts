@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { matmul } from '../src/tensor/kernels/matmul.ts';
+import { matmul, tileRows } from '../src/tensor/kernels/matmul.ts';
 import { conv2d, conv2dFilterAdjoint, conv2dInputAdjoint } from '../src/tensor/kernels/conv.ts';
 import { avgPool2d, avgPool2dAdjoint } from '../src/tensor/kernels/pool.ts';
 import type { Conv2dGeometry, FloatArray, MatmulGeometry, Pool2dGeometry } from '../src/tensor/kernels/types.ts';
@@ -281,6 +281,8 @@ const convFixed: Conv2dGeometry[] = [
   same(1, 2, 100, 12, 13, 2),
   { n: 2, c: 3, o: 5, h: 20, w: 31, kh: 3, kw: 5, strideH: 1, strideW: 2, padTop: 0, padLeft: 0, outH: 18, outW: 14 },
   { n: 1, c: 70, o: 70, h: 6, w: 6, kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, outH: 6, outW: 6 },
+  // padded by more than the kernel: whole output rows and columns see only padding
+  { n: 2, c: 2, o: 3, h: 5, w: 6, kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 4, padLeft: 3, outH: 11, outW: 10 },
 ];
 
 const poolArb = fc
@@ -338,6 +340,11 @@ describe('matmul', () => {
       [200, 513, 9],
       [5, 530, 301],
       [257, 33, 260],
+      // one shape per micro-kernel tile height (tileRows: 1, 2, 4, 3)
+      [1, 520, 19],
+      [2, 300, 40],
+      [16, 70, 45],
+      [23, 90, 31],
     ];
     let seed = 7;
     for (const [m, k, n] of shapes)
@@ -347,6 +354,10 @@ describe('matmul', () => {
             check({ batch: 1, m, k, n, transA, transB, aBatchStride: m * k, bBatchStride: k * n }, dt, seed++);
     check({ batch: 3, m: 70, k: 300, n: 33, transA: false, transB: true, aBatchStride: 0, bBatchStride: 300 * 33 }, 'f32', 99);
     check({ batch: 2, m: 70, k: 300, n: 33, transA: true, transB: false, aBatchStride: 300 * 70, bBatchStride: 0 }, 'f64', 98);
+  });
+
+  it('picks the tile height that computes fewest rows, weighted by speed', () => {
+    expect([1, 2, 3, 4, 5, 6, 8, 16, 32, 64, 100].map(tileRows)).toEqual([1, 2, 3, 4, 3, 3, 4, 4, 3, 3, 3]);
   });
 
   it('reuses scratch safely across dtypes and sizes', () => {
@@ -390,6 +401,34 @@ describe('conv2d', () => {
   it('matches on larger fixed shapes (blocking boundaries, n > 1)', () => {
     let seed = 11;
     for (const g of convFixed) for (const dt of ['f32', 'f64'] as const) checkAll(g, dt, seed++);
+  });
+
+  it('the input adjoint over a channel range writes exactly those planes, with the bits of the whole call', () => {
+    const cases: Conv2dGeometry[] = [same(2, 5, 7, 19, 17, 3), same(1, 2, 16, 40, 40, 5), same(1, 6, 4, 21, 18, 4, 2)];
+    let seed = 40;
+    for (const g of cases) {
+      for (const dt of ['f32', 'f64'] as const) {
+        const s = convSizes(g);
+        const y = rand(s.y, seed++, dt), w = rand(s.w, seed++, dt);
+        const whole = nanFilled(s.x, dt);
+        conv2dInputAdjoint(y, w, g, whole);
+        const plane = g.h * g.w;
+        for (let c0 = 0; c0 < g.c; c0++) {
+          for (let c1 = c0 + 1; c1 <= g.c; c1++) {
+            const part = nanFilled(s.x, dt);
+            conv2dInputAdjoint(y, w, g, part, c0, c1);
+            for (let b = 0; b < g.n; b++) {
+              for (let ic = 0; ic < g.c; ic++) {
+                const at = (b * g.c + ic) * plane;
+                const got = Array.from(part.subarray(at, at + plane));
+                if (ic >= c0 && ic < c1) expect(got, `${JSON.stringify(g)} [${c0},${c1}) plane ${b},${ic}`).toEqual(Array.from(whole.subarray(at, at + plane)));
+                else expect(got.every(Number.isNaN), `plane ${b},${ic} outside [${c0},${c1}) untouched`).toBe(true);
+              }
+            }
+          }
+        }
+      }
+    }
   });
 
   it('adjoint identities hold in f64', () => {

@@ -13,9 +13,10 @@
  *   conv2d               whole batch items, or bands of output rows of every item (each band
  *                        convolves a copy of the input rows it reads; splitting output channels
  *                        instead would make every part re-pack the whole im2col matrix);
- *   conv2dInputAdjoint   whole batch items only: the kernel's col2im accumulates each input pixel
- *                        in an order that depends on the channel count, so a channel split would
- *                        change the float rounding;
+ *   conv2dInputAdjoint   whole batch items, or input-channel slices of every item (the rows
+ *                        (ic, ky, kx) of Wᵀ·dy scatter only into plane ic, and the kernel's
+ *                        column chunks depend on the whole geometry, not on the slice, so each
+ *                        pixel receives its terms in the same order);
  *   conv2dFilterAdjoint  input-channel or output-channel slices, whichever operand is wider
  *                        (batch items and pixels are summed into every element, so neither
  *                        may be split).
@@ -67,7 +68,7 @@ export function partCount(task: Task, limit: number, minPart: number): number {
       if (p > task.g.n) p = Math.min(p, task.g.outH);
       break;
     case 'conv2dInputAdjoint':
-      p = Math.min(p, task.g.n);
+      if (p > task.g.n) p = Math.min(p, task.g.c);
       break;
     case 'conv2dFilterAdjoint':
       if (!splitsFilterChannels(task.g, p)) p = Math.min(p, Math.ceil(task.g.o / ALIGN));
@@ -131,7 +132,7 @@ function matmulPart(a: FloatArray, b: FloatArray, out: FloatArray, g: MatmulGeom
       // the packing closures gemm itself builds, over this part's columns and writing with the full row stride n
       gemmPacked(
         m, j1 - j0, k,
-        (dst, i0, mc, p0, kc) => packPanelA(a, aOff + i0 * ars + p0 * acs, ars, acs, mc, kc, dst),
+        (dst, i0, mc, p0, kc, mr) => packPanelA(a, aOff + i0 * ars + p0 * acs, ars, acs, mc, kc, dst, mr),
         (dst, p0, kc, jb, nc) => packPanelB(b, bOff + p0 * brs + jb * bcs, brs, bcs, kc, nc, dst),
         out, bt * m * n + j0, n, false,
       );
@@ -184,9 +185,15 @@ function inputAdjointPart(y: FloatArray, w: FloatArray, out: FloatArray, g: Conv
   const { n, c, h, o, outH, outW } = g;
   if (parts === 1) return conv2dInputAdjoint(y, w, g, out);
   const xs = c * h * g.w, ys = o * outH * outW;
-  const [b0, b1] = range(n, part, parts);
-  if (b1 === b0) return;
-  conv2dInputAdjoint(y.subarray(b0 * ys, b1 * ys), w, { ...g, n: b1 - b0 }, out.subarray(b0 * xs, b1 * xs));
+  if (n >= parts) {
+    const [b0, b1] = range(n, part, parts);
+    if (b1 === b0) return;
+    conv2dInputAdjoint(y.subarray(b0 * ys, b1 * ys), w, { ...g, n: b1 - b0 }, out.subarray(b0 * xs, b1 * xs));
+    return;
+  }
+  // input channels [c0, c1) of every image: the kernel computes them in place, in the same order
+  const [c0, c1] = range(c, part, parts);
+  if (c1 > c0) conv2dInputAdjoint(y, w, g, out, c0, c1);
 }
 
 function filterAdjointPart(x: FloatArray, y: FloatArray, out: FloatArray, g: Conv2dGeometry, part: number, parts: number): void {

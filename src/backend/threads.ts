@@ -328,7 +328,8 @@ function conv2dKernel(args: readonly Tensor[], p: ConvParams): Tensor | undefine
 function inputAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor | undefined {
   const [y, w] = args as [Tensor, Tensor];
   const g = convGeometry(y.shape[0]!, w.shape[1]!, w.shape[0]!, p);
-  if (!large(convWork(g)) || g.n < 2) return single();
+  // one image of one channel has nothing to split (see threads-work.ts)
+  if (!large(convWork(g)) || (g.n < 2 && g.c < 2)) return single();
   const out = newShared(y.dtype, g.n * g.c * g.h * g.w);
   execute({ kind: 'conv2dInputAdjoint', y: shared(y), w: shared(w), out, g });
   return make([g.n, g.c, g.h, g.w], y.dtype, out);

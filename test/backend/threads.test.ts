@@ -89,12 +89,20 @@ describe('cpu-threads convolutions', () => {
     same('conv2d n=4', () => conv2d(batch.x, batch.wt as never, { padding: 1 }) as Tensor);
   });
 
-  it('the input adjoint splits whole images, and runs one thread for a single image', () => {
+  it('the input adjoint splits whole images, or input channels of fewer images than threads', () => {
     const batch = convCase(30, 3, 6, 8, 17, 15, 3, 2, 'same');
     same('input adjoint n=3', () => conv2dInputAdjoint(batch.y, batch.wt, batch.p));
     const one = convCase(33, 1, 6, 8, 24, 24, 3, 1, 'same');
+    same('input adjoint n=1, channel split', () => conv2dInputAdjoint(one.y, one.wt, one.p));
+    // 2 images, 3 threads: channel slices of both images (7 channels do not divide evenly)
+    const two = convCase(34, 2, 7, 9, 23, 21, 5, 1, 'same');
+    same('input adjoint n=2, channel split', () => conv2dInputAdjoint(two.y, two.wt, two.p));
+    const paperL1 = convCase(35, 1, 2, 16, 40, 40, 5, 1, 'same');
+    same('input adjoint n=1, 2 channels (the paper CNN\'s first layer)', () => conv2dInputAdjoint(paperL1.y, paperL1.wt, paperL1.p));
+    // one image of one channel has nothing to split
+    const gray = convCase(36, 1, 1, 8, 32, 32, 3, 1, 'same');
     const before = single();
-    same('input adjoint n=1', () => conv2dInputAdjoint(one.y, one.wt, one.p), false);
+    same('input adjoint n=1, c=1', () => conv2dInputAdjoint(gray.y, gray.wt, gray.p), false);
     expect(single() - before).toBe(1);
   });
 

@@ -162,23 +162,26 @@ export function conv2d(x: FloatArray, w: FloatArray, g: Conv2dGeometry, out: Flo
     const xOff = b * xStride;
     gemmPacked(
       o, P, K,
-      (dst, i0, mc, p0, kc) => packPanelA(w, i0 * K + p0, K, 1, mc, kc, dst),
+      (dst, i0, mc, p0, kc, mr) => packPanelA(w, i0 * K + p0, K, 1, mc, kc, dst, mr),
       (dst, p0, kc, j0, nc) => packIm2col(x, xOff, g, dst, p0, kc, j0, nc),
       out, b * o * P, P, false,
     );
   }
 }
 
-/** Adds the column block dcol [K, cols] (pixels j0 .. j0+cols) into dx_b (col2im). */
+/**
+ * Adds the column block dcol (rows (ic, ky, kx) for input channels [c0, c1), columns pixels
+ * j0 .. j0+cols) into dx_b (col2im).
+ */
 function col2im(
   dcol: Float64Array, cols: number, j0: number,
-  out: FloatArray, xOff: number, g: Conv2dGeometry,
+  out: FloatArray, xOff: number, g: Conv2dGeometry, c0: number, c1: number,
 ): void {
-  const { c, h, w, kh, kw, strideH, strideW, padTop, padLeft, outW } = g;
+  const { h, w, kh, kw, strideH, strideW, padTop, padLeft, outW } = g;
   const plane = h * w;
   let p = 0;
   const oyStart = Math.floor(j0 / outW), oxStart = j0 - oyStart * outW;
-  for (let ic = 0; ic < c; ic++) {
+  for (let ic = c0; ic < c1; ic++) {
     const xPlane = xOff + ic * plane;
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++, p++) {
@@ -215,29 +218,45 @@ function col2im(
   }
 }
 
-/** out [n,c,h,w] = the adjoint of conv2d w.r.t. x applied to y [n,o,outH,outW]; overwritten. */
-export function conv2dInputAdjoint(y: FloatArray, w: FloatArray, g: Conv2dGeometry, out: FloatArray): void {
+/**
+ * The input adjoint's column chunk: whole output rows, as many as keep the f64 dcol block of all
+ * c·kh·kw rows near 512 KiB (cache-resident). It depends on the whole geometry only, never on the
+ * channel range being computed, so every input pixel receives its terms in the same order (chunk
+ * by chunk, then by tap) whichever channels one call computes: a channel split is bit-identical.
+ */
+function adjointChunk(g: Conv2dGeometry): number {
+  const K = g.c * g.kh * g.kw, P = g.outH * g.outW;
+  let chunk = Math.floor(65536 / K / g.outW) * g.outW;
+  if (chunk < g.outW) chunk = g.outW;
+  return chunk > P ? P : chunk;
+}
+
+/**
+ * out [n,c,h,w] = the adjoint of conv2d w.r.t. x applied to y [n,o,outH,outW]. Overwrites the
+ * planes of input channels [c0, c1) of every image (default: all of out) and touches nothing else.
+ */
+export function conv2dInputAdjoint(
+  y: FloatArray, w: FloatArray, g: Conv2dGeometry, out: FloatArray, c0 = 0, c1 = g.c,
+): void {
   const { n, c, h, o, kh, kw, outH, outW } = g;
-  const K = c * kh * kw, P = outH * outW;
-  const xStride = c * h * g.w;
-  out.fill(0, 0, n * xStride);
-  if (P === 0 || K === 0) return;
-  // column chunks of whole output rows, so the dcol block stays cache-resident
-  let chunk = Math.floor(65536 / K / outW) * outW;
-  if (chunk < outW) chunk = outW;
-  if (chunk > P) chunk = P;
-  const dcol = scratchCol(K * chunk);
+  const K = c * kh * kw, P = outH * outW, khw = kh * kw, plane = h * g.w;
+  const xStride = c * plane;
+  for (let b = 0; b < n; b++) out.fill(0, b * xStride + c0 * plane, b * xStride + c1 * plane);
+  if (P === 0 || K === 0 || c1 <= c0) return;
+  const chunk = adjointChunk(g);
+  const rows = (c1 - c0) * khw, r0 = c0 * khw;
+  const dcol = scratchCol(rows * chunk);
   for (let b = 0; b < n; b++) {
     const yOff = b * o * P, xOff = b * xStride;
     for (let j0 = 0; j0 < P; j0 += chunk) {
       const cols = P - j0 < chunk ? P - j0 : chunk;
       gemmPacked(
-        K, cols, o,
-        (dst, i0, mc, p0, kc) => packPanelA(w, i0 + p0 * K, 1, K, mc, kc, dst),
+        rows, cols, o,
+        (dst, i0, mc, p0, kc, mr) => packPanelA(w, r0 + i0 + p0 * K, 1, K, mc, kc, dst, mr),
         (dst, p0, kc, jb, nc) => packPanelB(y, yOff + p0 * P + j0 + jb, P, 1, kc, nc, dst),
         dcol, 0, cols, false,
       );
-      col2im(dcol, cols, j0, out, xOff, g);
+      col2im(dcol, cols, j0, out, xOff, g, c0, c1);
     }
   }
 }
@@ -255,7 +274,7 @@ export function conv2dFilterAdjoint(x: FloatArray, y: FloatArray, g: Conv2dGeome
     const yOff = b * o * P, xOff = b * xStride;
     gemmPacked(
       o, K, P,
-      (dst, i0, mc, p0, kc) => packPanelA(y, yOff + i0 * P + p0, P, 1, mc, kc, dst),
+      (dst, i0, mc, p0, kc, mr) => packPanelA(y, yOff + i0 * P + p0, P, 1, mc, kc, dst, mr),
       (dst, p0, kc, j0, nc) => packIm2colT(x, xOff, g, dst, p0, kc, j0, nc),
       dw, 0, K, true,
     );
