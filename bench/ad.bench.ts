@@ -12,10 +12,11 @@
  *
  * `runAdBench()` is exported for bench/run.ts and does the same.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { resultsDir } from './results-dir.ts';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import {
   add, div, grad, jvp, mean, mul, ones, random, reshape, sigmoid, slice, softplus, sub, sum, tanh, tensor, vjp, type Tensor, nn,
@@ -187,8 +188,7 @@ export async function runAdBench(): Promise<AdBenchResult> {
     targets,
   };
   console.log(formatTable(result));
-  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
-  mkdirSync(dir, { recursive: true });
+  const dir = resultsDir();
   const file = join(dir, 'ad.json');
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   console.log(`\nwrote ${file}`);

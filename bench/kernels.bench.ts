@@ -6,10 +6,11 @@
  * `runKernelBench()` is exported for bench/run.ts: it prints the table, writes the JSON and returns
  * the rows.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { resultsDir } from './results-dir.ts';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { conv2d, conv2dFilterAdjoint, conv2dInputAdjoint } from '../src/tensor/kernels/conv.ts';
 import { matmul } from '../src/tensor/kernels/matmul.ts';
@@ -105,8 +106,7 @@ function specs(): Spec[] {
 export async function runKernelBench(): Promise<Row[]> {
   const rows = await measure();
   console.log(formatTable(rows));
-  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
-  mkdirSync(dir, { recursive: true });
+  const dir = resultsDir();
   const file = join(dir, 'kernels.json');
   const meta = {
     date: new Date().toISOString(),

@@ -127,63 +127,77 @@ export async function runPeersBench(options: { quick?: boolean } = {}): Promise<
   const peerInfo: Record<string, unknown> = {};
   try {
     for (const e of fg) e.setup();
-    for (const c of cases) {
-      const gflops: Record<string, number | null> = {}, medianMs: Record<string, number | null> = {};
-      const samples: Record<string, number> = {}, notes: Record<string, string> = {};
-      for (const e of fg) {
-        e.setup();
-        const r = await measure(`${c.kernel} ${c.size} ${e.label}`, () => e.run(c.fn), budget);
-        medianMs[e.label] = r.medianMs;
-        gflops[e.label] = c.flops / r.medianMs / 1e6;
-        samples[e.label] = r.samples;
-      }
-      for (const p of PEERS) {
-        await tf.setBackend(p.backend);
-        await tf.ready();
-        if (!(p.label in peerInfo)) {
-          peerInfo[p.label] = p.backend === 'wasm'
-            ? { simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') }
-            : { backend: tf.getBackend() };
-        }
-        // the same layer (or matmul) at a smaller size predicts this one
-        const key = `${p.label}|${c.kernel}|${c.kernel === 'matmul' ? '' : c.size.split(' ')[0]}`;
-        const known = rate.get(key);
-        const predictedMs = known === undefined ? 0 : c.flops / known / 1e6;
-        const call = predictedMs > MAX_CALL_MS
-          ? `not run: at its rate on a smaller ${c.kernel} (${known!.toFixed(3)} GFLOP/s) one call would take ~${(predictedMs / 1000).toFixed(0)} s`
-          : peerCall(tf, p.backend, c);
-        if (typeof call === 'string') {
-          medianMs[p.label] = gflops[p.label] = null;
-          notes[p.label] = call;
-          continue;
-        }
-        try {
-          const t0 = performance.now();
-          call.fn();
-          const first = performance.now() - t0;
-          if (first > SLOW_MS) {
-            // one timed call after the first (which compiled/allocated): enough at this length
-            const t1 = performance.now();
-            call.fn();
-            medianMs[p.label] = performance.now() - t1;
-            samples[p.label] = 1;
-            notes[p.label] = `timed once (a call takes over ${SLOW_MS / 1000} s)`;
-          } else {
-            const r = await measure(`${c.kernel} ${c.size} ${p.label}`, call.fn, budget);
-            medianMs[p.label] = r.medianMs;
-            samples[p.label] = r.samples;
+    const records = cases.map(() => ({
+      gflops: {} as Record<string, number | null>, medianMs: {} as Record<string, number | null>,
+      samples: {} as Record<string, number>, notes: {} as Record<string, string>,
+    }));
+    // Two passes, tfjs-wasm last: growing a WebAssembly memory detaches its old ArrayBuffer, and once
+    // any buffer in the process has been detached V8 guards every typed-array access in optimised
+    // code with a detach check (fgflow's matmul drops from ~6.8 to ~5.6 GFLOP/s). Measuring fgflow
+    // after tfjs-wasm has run would charge fgflow for tfjs's memory growth.
+    for (const pass of [['fgflow', 'cpu'], ['wasm']] as const) {
+      for (const [i, c] of cases.entries()) {
+        const { gflops, medianMs, samples, notes } = records[i]!;
+        if (pass[0] === 'fgflow') {
+          for (const e of fg) {
+            e.setup();
+            const r = await measure(`${c.kernel} ${c.size} ${e.label}`, () => e.run(c.fn), budget);
+            medianMs[e.label] = r.medianMs;
+            gflops[e.label] = c.flops / r.medianMs / 1e6;
+            samples[e.label] = r.samples;
           }
-          gflops[p.label] = c.flops / medianMs[p.label]! / 1e6;
-          rate.set(key, gflops[p.label]!);
-        } finally {
-          call.dispose();
         }
+        for (const p of PEERS.filter((q) => (pass as readonly string[]).includes(q.backend))) {
+          await tf.setBackend(p.backend);
+          await tf.ready();
+          if (!(p.label in peerInfo)) {
+            peerInfo[p.label] = p.backend === 'wasm'
+              ? { simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') }
+              : { backend: tf.getBackend() };
+          }
+          // the same layer (or matmul) at a smaller size predicts this one
+          const key = `${p.label}|${c.kernel}|${c.kernel === 'matmul' ? '' : c.size.split(' ')[0]}`;
+          const known = rate.get(key);
+          const predictedMs = known === undefined ? 0 : c.flops / known / 1e6;
+          const call = predictedMs > MAX_CALL_MS
+            ? `not run: at its rate on a smaller ${c.kernel} (${known!.toFixed(3)} GFLOP/s) one call would take ~${(predictedMs / 1000).toFixed(0)} s`
+            : peerCall(tf, p.backend, c);
+          if (typeof call === 'string') {
+            medianMs[p.label] = gflops[p.label] = null;
+            notes[p.label] = call;
+            continue;
+          }
+          try {
+            const t0 = performance.now();
+            call.fn();
+            const first = performance.now() - t0;
+            if (first > SLOW_MS) {
+              // one timed call after the first (which compiled/allocated): enough at this length
+              const t1 = performance.now();
+              call.fn();
+              medianMs[p.label] = performance.now() - t1;
+              samples[p.label] = 1;
+              notes[p.label] = `timed once (a call takes over ${SLOW_MS / 1000} s)`;
+            } else {
+              const r = await measure(`${c.kernel} ${c.size} ${p.label}`, call.fn, budget);
+              medianMs[p.label] = r.medianMs;
+              samples[p.label] = r.samples;
+            }
+            gflops[p.label] = c.flops / medianMs[p.label]! / 1e6;
+            rate.set(key, gflops[p.label]!);
+          } finally {
+            call.dispose();
+          }
+        }
+        const cells = Object.entries(gflops).map(([k, v]) => `${k} ${v === null ? 'n/a' : v.toFixed(2)}`).join('  ');
+        console.log(`  ${c.kernel.padEnd(20)} ${c.size.padEnd(8)} ${cells}`);
       }
+    }
+    for (const [i, c] of cases.entries()) {
+      const { gflops, medianMs, samples, notes } = records[i]!;
       const ratios: Record<string, number | null> = {};
       for (const e of fg) for (const p of PEERS) ratios[`${e.label} / ${p.label}`] = medianMs[p.label] == null ? null : medianMs[p.label]! / medianMs[e.label]!;
       rows.push({ kernel: c.kernel, size: c.size, shape: c.shape, flops: c.flops, gflops, medianMs, samples, notes, ratios });
-      const cells = Object.entries(gflops).map(([k, v]) => `${k} ${v === null ? 'n/a' : v.toFixed(2)}`).join('  ');
-      console.log(`  ${c.kernel.padEnd(20)} ${c.size.padEnd(8)} ${cells}`);
     }
     console.log(`\n${formatPeersTable(rows)}`);
     const meta = { ...machine(), loadavgStart: load0, loadavgEnd: loadavg(), threads: threadsInfo(), peers: peerInfo, tfjs: tf.version_core };

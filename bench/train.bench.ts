@@ -10,10 +10,11 @@
  *
  * `runTrainBench()` is exported for bench/run.ts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { resultsDir } from './results-dir.ts';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { concat, div, mean, mul, ones, random, slice, square, sub, sum, valueAndGrad, vjp, type Tensor } from '../src/index.ts';
 import { primitives } from '../src/ad/core.ts';
@@ -138,8 +139,7 @@ export async function runTrainBench(sizes: readonly number[] = [64, 128]): Promi
     profile,
   };
   print(result);
-  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
-  mkdirSync(dir, { recursive: true });
+  const dir = resultsDir();
   const file = join(dir, 'train.json');
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   console.log(`\nwrote ${file}`);

@@ -1,7 +1,38 @@
 #!/usr/bin/env node
-// fgflow ships TypeScript sources; tsx compiles them on the fly so the CLI needs no build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, built by `npm ci` / `npm run build`) when it is at least as new as
+// every source file; otherwise compiles the TypeScript sources on the fly with tsx, so an edited
+// checkout never runs stale code. Compiled code starts ~0.5 s sooner, and it keeps V8's fast
+// typed-array path: tsx's transform of CommonJS dependencies detaches an ArrayBuffer, after which
+// V8 checks for detached buffers on every typed-array access (the kernels lose ~17%).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const compiled = join(root, 'dist', 'cli', 'main.js');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function distIsFresh() {
+  if (process.env.FGFLOW_FROM_SOURCE === '1' || !existsSync(compiled)) return false;
+  const src = join(root, 'src');
+  return !existsSync(src) || statSync(compiled).mtimeMs >= newestSource(src);
+}
+
+let main;
+if (distIsFresh()) {
+  ({ main } = await import('../dist/cli/main.js'));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,7 @@
 /** The `fgflow` command. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError } from './errors.ts';
@@ -125,10 +125,17 @@ function summary(report: Awaited<ReturnType<typeof runExperiment>>['report']) {
   };
 }
 
+/** The package's version (package.json sits two levels above both src/cli and dist/cli). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export function buildProgram(): Command {
   const program = new Command()
     .name('fgflow')
     .description('Feature gradient flow: how well does a classifier’s gradient align with interpretable features?')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError();
 
   modelOptions(
@@ -222,9 +229,9 @@ export function buildProgram(): Command {
     .description('run the tinybench suites (kernels, ad, train, backend, peers; all by default) and write bench/results/*.json')
     .argument('[suites...]', 'which suites to run')
     .action((suites: string[]) => {
+      // the same as `npm run bench`: compiled, on plain node (scripts/bench.sh says why)
       const root = fileURLToPath(new URL('../../', import.meta.url));
-      const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-      const r = spawnSync(process.execPath, [tsx, join(root, 'bench/run.ts'), ...suites], { stdio: 'inherit', cwd: root });
+      const r = spawnSync('bash', [join(root, 'scripts/bench.sh'), ...suites], { stdio: 'inherit', cwd: root });
       if (r.status !== 0) throw new CliError('bench', `the benchmark run exited with ${r.status ?? r.signal}`);
     });
 
