@@ -403,6 +403,30 @@ describe('conv2d', () => {
     for (const g of convFixed) for (const dt of ['f32', 'f64'] as const) checkAll(g, dt, seed++);
   });
 
+  it('conv2d over a pixel range writes exactly those pixels, with the bits of the whole call', () => {
+    const cases: Conv2dGeometry[] = [same(2, 3, 7, 19, 17, 3), same(1, 2, 16, 40, 40, 5), same(1, 4, 6, 21, 18, 4, 2)];
+    let seed = 60;
+    for (const g of cases) {
+      for (const dt of ['f32', 'f64'] as const) {
+        const s = convSizes(g);
+        const x = rand(s.x, seed++, dt), w = rand(s.w, seed++, dt);
+        const whole = nanFilled(s.y, dt);
+        conv2d(x, w, g, whole);
+        const P = g.outH * g.outW;
+        for (const [j0, j1] of [[0, P], [0, 1], [5, 6], [3, Math.floor(P / 2)], [Math.floor(P / 3), P], [P - 7, P - 2]] as const) {
+          const part = nanFilled(s.y, dt);
+          conv2d(x, w, g, part, j0, j1);
+          for (let i = 0; i < s.y; i++) {
+            const j = i % P;
+            if (j >= j0 && j < j1) {
+              if (!Object.is(part[i], whole[i])) throw new Error(`${JSON.stringify(g)} ${dt} [${j0},${j1}) element ${i}: ${part[i]} vs ${whole[i]}`);
+            } else if (!Number.isNaN(part[i])) throw new Error(`${JSON.stringify(g)} ${dt} [${j0},${j1}) wrote element ${i} outside its range`);
+          }
+        }
+      }
+    }
+  });
+
   it('the input adjoint over a channel range writes exactly those planes, with the bits of the whole call', () => {
     const cases: Conv2dGeometry[] = [same(2, 5, 7, 19, 17, 3), same(1, 2, 16, 40, 40, 5), same(1, 6, 4, 21, 18, 4, 2)];
     let seed = 40;

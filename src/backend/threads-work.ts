@@ -10,9 +10,9 @@
  *                        element's sum depends only on the k-blocking, not on which rows or
  *                        columns share a call); columns when n > m, since each part re-packs
  *                        the operand it does not split and the narrower one is cheaper;
- *   conv2d               whole batch items, or bands of output rows of every item (each band
- *                        convolves a copy of the input rows it reads; splitting output channels
- *                        instead would make every part re-pack the whole im2col matrix);
+ *   conv2d               whole batch items, or ranges of output pixels of every item, computed in
+ *                        place (each part packs only its pixels' im2col columns; splitting
+ *                        output channels instead would make every part re-pack all of them);
  *   conv2dInputAdjoint   whole batch items, or input-channel slices of every item (the rows
  *                        (ic, ky, kx) of Wᵀ·dy scatter only into plane ic, and the kernel's
  *                        column chunks depend on the whole geometry, not on the slice, so each
@@ -65,7 +65,7 @@ export function partCount(task: Task, limit: number, minPart: number): number {
       break;
     }
     case 'conv2d':
-      if (p > task.g.n) p = Math.min(p, task.g.outH);
+      if (p > task.g.n) p = Math.min(p, Math.ceil((task.g.outH * task.g.outW) / ALIGN));
       break;
     case 'conv2dInputAdjoint':
       if (p > task.g.n) p = Math.min(p, task.g.c);
@@ -147,7 +147,7 @@ function matmulPart(a: FloatArray, b: FloatArray, out: FloatArray, g: MatmulGeom
 }
 
 function conv2dPart(x: FloatArray, w: FloatArray, out: FloatArray, g: Conv2dGeometry, part: number, parts: number): void {
-  const { n, c, h, o, kh, outH, outW } = g;
+  const { n, c, h, o, outH, outW } = g;
   if (parts === 1) return conv2d(x, w, g, out);
   const xs = c * h * g.w, P = outH * outW;
   if (n >= parts) {
@@ -156,25 +156,9 @@ function conv2dPart(x: FloatArray, w: FloatArray, out: FloatArray, g: Conv2dGeom
     conv2d(x.subarray(b0 * xs, b1 * xs), w, { ...g, n: b1 - b0 }, out.subarray(b0 * o * P, b1 * o * P));
     return;
   }
-  const [oy0, oy1] = range(outH, part, parts);
-  if (oy1 === oy0) return;
-  // this part's output rows read input rows [r0, r1); the rest of the image is never touched by them
-  const first = oy0 * g.strideH - g.padTop;
-  const r0 = Math.max(0, first), r1 = Math.min(h, (oy1 - 1) * g.strideH - g.padTop + kh);
-  const rows = Math.max(0, r1 - r0), rowsOut = oy1 - oy0;
-  const sub: Conv2dGeometry = { ...g, n: 1, h: rows, padTop: r0 - first, outH: rowsOut };
-  const xs1 = newLike(x, c * rows * g.w);
-  const tmp = newLike(out, o * rowsOut * outW);
-  for (let b = 0; b < n; b++) {
-    for (let ic = 0; ic < c; ic++) {
-      const src = b * xs + ic * h * g.w + r0 * g.w;
-      xs1.set(x.subarray(src, src + rows * g.w), ic * rows * g.w);
-    }
-    conv2d(xs1, w, sub, tmp);
-    for (let oc = 0; oc < o; oc++) {
-      out.set(tmp.subarray(oc * rowsOut * outW, (oc + 1) * rowsOut * outW), (b * o + oc) * P + oy0 * outW);
-    }
-  }
+  // output pixels [j0, j1) of every image, computed in place (whole micro-kernel tiles per part)
+  const [j0, j1] = range(P, part, parts, ALIGN);
+  conv2d(x, w, g, out, j0, j1);
 }
 
 function newLike(a: FloatArray, len: number): FloatArray {

@@ -80,7 +80,7 @@ function convCase(seed: number, n: number, c: number, o: number, h: number, w: n
 }
 
 describe('cpu-threads convolutions', () => {
-  it('conv2d splits output rows of a single image and whole images of a batch', () => {
+  it('conv2d splits output pixels of a single image, and whole images of a batch', () => {
     const one = convCase(20, 1, 3, 12, 20, 18, 3, 1, 'same');
     same('conv2d n=1', () => conv2d(one.x, one.wt as never, { padding: 'same' }) as Tensor);
     const strided = convCase(23, 1, 4, 16, 21, 19, 5, 2, 'valid');

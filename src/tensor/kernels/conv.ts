@@ -153,18 +153,24 @@ function packIm2colT(
   }
 }
 
-/** out [n,o,outH,outW] = conv2d(x [n,c,h,w], w [o,c,kh,kw]); overwritten. */
-export function conv2d(x: FloatArray, w: FloatArray, g: Conv2dGeometry, out: FloatArray): void {
+/**
+ * out [n,o,outH,outW] = conv2d(x [n,c,h,w], w [o,c,kh,kw]). Overwrites output pixels [j0, j1)
+ * (index oy·outW + ox; default: all) of every channel of every image and touches nothing else;
+ * each pixel gets the same bits whichever range computes it (its sum depends only on the
+ * k-blocking), so threads may split the pixels of one image.
+ */
+export function conv2d(x: FloatArray, w: FloatArray, g: Conv2dGeometry, out: FloatArray, j0 = 0, j1 = g.outH * g.outW): void {
   const { n, c, h, o, kh, kw, outH, outW } = g;
   const K = c * kh * kw, P = outH * outW;
   const xStride = c * h * g.w;
+  if (j1 <= j0) return;
   for (let b = 0; b < n; b++) {
     const xOff = b * xStride;
     gemmPacked(
-      o, P, K,
+      o, j1 - j0, K,
       (dst, i0, mc, p0, kc, mr) => packPanelA(w, i0 * K + p0, K, 1, mc, kc, dst, mr),
-      (dst, p0, kc, j0, nc) => packIm2col(x, xOff, g, dst, p0, kc, j0, nc),
-      out, b * o * P, P, false,
+      (dst, p0, kc, jb, nc) => packIm2col(x, xOff, g, dst, p0, kc, j0 + jb, nc),
+      out, b * o * P + j0, P, false,
     );
   }
 }
