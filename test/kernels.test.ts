@@ -281,6 +281,10 @@ const convFixed: Conv2dGeometry[] = [
   same(1, 2, 100, 12, 13, 2),
   { n: 2, c: 3, o: 5, h: 20, w: 31, kh: 3, kw: 5, strideH: 1, strideW: 2, padTop: 0, padLeft: 0, outH: 18, outW: 14 },
   { n: 1, c: 70, o: 70, h: 6, w: 6, kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, outH: 6, outW: 6 },
+  // stride 1, few output channels (conv-direct.ts): 300 channels of 35-column padded rows make the
+  // padded image three bands
+  same(1, 300, 4, 50, 30, 3),
+  same(2, 3, 16, 20, 9, 5),
   // padded by more than the kernel: whole output rows and columns see only padding
   { n: 2, c: 2, o: 3, h: 5, w: 6, kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 4, padLeft: 3, outH: 11, outW: 10 },
 ];
@@ -404,7 +408,8 @@ describe('conv2d', () => {
   });
 
   it('conv2d over a pixel range writes exactly those pixels, with the bits of the whole call', () => {
-    const cases: Conv2dGeometry[] = [same(2, 3, 7, 19, 17, 3), same(1, 2, 16, 40, 40, 5), same(1, 4, 6, 21, 18, 4, 2)];
+    // direct (stride 1, o ≤ 16; the second in bands), im2col GEMM (o = 20, and stride 2)
+    const cases: Conv2dGeometry[] = [same(2, 3, 7, 19, 17, 3), same(1, 300, 4, 50, 30, 3), same(1, 2, 20, 40, 40, 5), same(1, 4, 6, 21, 18, 4, 2)];
     let seed = 60;
     for (const g of cases) {
       for (const dt of ['f32', 'f64'] as const) {

@@ -1,3 +1,4 @@
+import { conv2dDirect, usesDirectConv } from './conv-direct.ts';
 import { GEMM_NR, gemmPacked, packPanelA, packPanelB } from './matmul.ts';
 import type { Conv2dGeometry, FloatArray } from './types.ts';
 
@@ -6,7 +7,7 @@ import type { Conv2dGeometry, FloatArray } from './types.ts';
  * blocked driver of matmul.ts with the im2col matrix never materialised: its panels are packed
  * straight from the image.
  *
- *   forward         out_b [o, P]  = W [o, K] · col(x_b) [K, P]
+ *   forward         out_b [o, P]  = W [o, K] · col(x_b) [K, P]    (stride 1 with o ≤ 16: conv-direct.ts)
  *   input adjoint   dx_b          = col2im(Wᵀ [K, o] · dy_b [o, P])
  *   filter adjoint  dW [o, K]     = Σ_b dy_b [o, P] · col(x_b)ᵀ [P, K]
  *
@@ -164,6 +165,10 @@ export function conv2d(x: FloatArray, w: FloatArray, g: Conv2dGeometry, out: Flo
   const K = c * kh * kw, P = outH * outW;
   const xStride = c * h * g.w;
   if (j1 <= j0) return;
+  if (usesDirectConv(g)) {
+    conv2dDirect(x, w, g, out, j0, j1);
+    return;
+  }
   for (let b = 0; b < n; b++) {
     const xOff = b * xStride;
     gemmPacked(
