@@ -68,10 +68,19 @@ function packIm2col(
         let j = jj;
         for (let t = 0; t < t0; t++, j++) dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = 0;
         let src = row + ix0 + t0 * strideW;
-        for (let t = t0; t < t1; t++, j++) {
-          dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = x[src]!;
-          src += strideW;
+        let t = t0;
+        // up to the next sliver boundary one value at a time, then whole slivers: 4 values at
+        // consecutive addresses, one index computation per sliver (this loop is most of the packing)
+        for (; t < t1 && (j & 3) !== 0; t++, j++, src += strideW) dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = x[src]!;
+        let d = (j >> 2) * sliverStride + pp * NR;
+        for (; t + 4 <= t1; t += 4, j += 4, d += sliverStride) {
+          dst[d] = x[src]!;
+          dst[d + 1] = x[src + strideW]!;
+          dst[d + 2] = x[src + 2 * strideW]!;
+          dst[d + 3] = x[src + 3 * strideW]!;
+          src += 4 * strideW;
         }
+        for (; t < t1; t++, j++, src += strideW) dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = x[src]!;
         for (let t = t1; t < run; t++, j++) dst[(j >> 2) * sliverStride + pp * NR + (j & 3)] = 0;
       }
       jj += run;
