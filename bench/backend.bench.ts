@@ -307,7 +307,6 @@ export function table(head: string[], body: string[][]): string {
   return [line(head), `|${widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
-export { resultsDir };
 
 export function machine(): Record<string, unknown> {
   return { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism() };

@@ -22,7 +22,8 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { disposeThreads, getThreads, setThreads, threadsInfo } from '../src/backend/index.ts';
-import { convCases, engines, machine, matmulCases, measure, paperLayers, resultsDir, table, type KernelCase, type KernelName } from './backend.bench.ts';
+import { convCases, engines, machine, matmulCases, measure, paperLayers, table, type KernelCase, type KernelName } from './backend.bench.ts';
+import { resultsDir } from './results-dir.ts';
 
 /** A peer call longer than this is timed once instead of sampled. */
 const SLOW_MS = 4000;
@@ -135,10 +136,14 @@ export async function runPeersBench(options: { quick?: boolean } = {}): Promise<
     // any buffer in the process has been detached V8 guards every typed-array access in optimised
     // code with a detach check (fgflow's matmul drops from ~6.8 to ~5.6 GFLOP/s). Measuring fgflow
     // after tfjs-wasm has run would charge fgflow for tfjs's memory growth.
-    for (const pass of [['fgflow', 'cpu'], ['wasm']] as const) {
+    const passes = [
+      { withFgflow: true, peers: PEERS.filter((p) => p.backend !== 'wasm') },
+      { withFgflow: false, peers: PEERS.filter((p) => p.backend === 'wasm') },
+    ];
+    for (const pass of passes) {
       for (const [i, c] of cases.entries()) {
         const { gflops, medianMs, samples, notes } = records[i]!;
-        if (pass[0] === 'fgflow') {
+        if (pass.withFgflow) {
           for (const e of fg) {
             e.setup();
             const r = await measure(`${c.kernel} ${c.size} ${e.label}`, () => e.run(c.fn), budget);
@@ -147,7 +152,7 @@ export async function runPeersBench(options: { quick?: boolean } = {}): Promise<
             samples[e.label] = r.samples;
           }
         }
-        for (const p of PEERS.filter((q) => (pass as readonly string[]).includes(q.backend))) {
+        for (const p of pass.peers) {
           await tf.setBackend(p.backend);
           await tf.ready();
           if (!(p.label in peerInfo)) {

@@ -31,6 +31,11 @@ export type Task =
   | { readonly kind: 'conv2dInputAdjoint'; readonly y: FloatArray; readonly w: FloatArray; readonly out: FloatArray; readonly g: Conv2dGeometry }
   | { readonly kind: 'conv2dFilterAdjoint'; readonly x: FloatArray; readonly y: FloatArray; readonly out: FloatArray; readonly g: Conv2dGeometry };
 
+/** What the split depends on: the kind of call and its geometry (a Task without its buffers). */
+export type TaskShape =
+  | { readonly kind: 'matmul'; readonly g: MatmulGeometry }
+  | { readonly kind: 'conv2d' | 'conv2dInputAdjoint' | 'conv2dFilterAdjoint'; readonly g: Conv2dGeometry };
+
 /**
  * The fewest multiply-adds a row slice of one matrix may hold. gemm switches to a plain loop for
  * small products (4096 multiply-adds today), and a slice must take the same path as the whole
@@ -43,7 +48,7 @@ export const MIN_SLICE_MACS = 1 << 15;
 const ALIGN = 4;
 
 /** Multiply-adds of one call: the measure that decides whether threads pay. */
-export function workOf(task: Task): number {
+export function workOf(task: TaskShape): number {
   if (task.kind === 'matmul') {
     const g = task.g;
     return g.batch * g.m * g.n * g.k;
@@ -53,7 +58,7 @@ export function workOf(task: Task): number {
 }
 
 /** How many parts the task can be split into, at most `limit`, each holding at least `minPart` multiply-adds. */
-export function partCount(task: Task, limit: number, minPart: number): number {
+export function partCount(task: TaskShape, limit: number, minPart: number): number {
   let p = Math.min(limit, Math.floor(workOf(task) / Math.max(minPart, 1)));
   switch (task.kind) {
     case 'matmul': {

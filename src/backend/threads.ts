@@ -26,7 +26,7 @@ import type { Conv2dGeometry, FloatArray, MatmulGeometry } from '../tensor/kerne
 import { shapeSize, type DType, type Shape } from '../tensor/shape.ts';
 import { Tensor, type ArrayFor } from '../tensor/tensor.ts';
 import { describeBackend, registerKernel, requestSharedAllocation, type BackendInfo } from './registry.ts';
-import { partCount, runPart, workOf, type Task } from './threads-work.ts';
+import { partCount, runPart, workOf, type Task, type TaskShape } from './threads-work.ts';
 import { BOOTING, BUSY, DONE, DOWN, FAILED, READY, SLOT_WIDTH, STATE, UP, type Job, type WorkerBoot } from './threads-worker.ts';
 
 export const THREADS_BACKEND = 'cpu-threads';
@@ -296,21 +296,21 @@ function newShared<D extends DType>(dtype: D, size: number): ArrayFor<D> {
   return (dtype === 'f64' ? new Float64Array(buf) : new Float32Array(buf)) as ArrayFor<D>;
 }
 
-function large(work: number): boolean {
-  return config.threads > 1 && work >= config.minWork && failure === null;
+/**
+ * Whether a call goes to the pool: threads wanted, the pool not failed, enough work, and a
+ * geometry that splits into more than one part (the same rule execute() applies).
+ */
+function threaded(shape: TaskShape): boolean {
+  return config.threads > 1 && failure === null && workOf(shape) >= config.minWork
+    && partCount(shape, config.threads, config.minPartWork) > 1;
 }
 
 type MatmulParams = MatmulFlags;
 
-
-function convWork(g: Conv2dGeometry): number {
-  return g.n * g.o * g.c * g.kh * g.kw * g.outH * g.outW;
-}
-
 function matmulKernel(args: readonly Tensor[], params: MatmulParams): Tensor | undefined {
   const [a, b] = args as [Tensor, Tensor];
   const { g, shape } = matmulGeometry(a.shape, b.shape, params);
-  if (!large(g.batch * g.m * g.n * g.k)) return single();
+  if (!threaded({ kind: 'matmul', g })) return single();
   const out = newShared(a.dtype, g.batch * g.m * g.n);
   execute({ kind: 'matmul', a: shared(a), b: shared(b), out, g });
   return make(shape, a.dtype, out);
@@ -319,7 +319,7 @@ function matmulKernel(args: readonly Tensor[], params: MatmulParams): Tensor | u
 function conv2dKernel(args: readonly Tensor[], p: ConvParams): Tensor | undefined {
   const [x, w] = args as [Tensor, Tensor];
   const g = convGeometry(x.shape[0]!, x.shape[1]!, w.shape[0]!, p);
-  if (!large(convWork(g))) return single();
+  if (!threaded({ kind: 'conv2d', g })) return single();
   const out = newShared(x.dtype, g.n * g.o * g.outH * g.outW);
   execute({ kind: 'conv2d', x: shared(x), w: shared(w), out, g });
   return make([g.n, g.o, g.outH, g.outW], x.dtype, out);
@@ -328,8 +328,7 @@ function conv2dKernel(args: readonly Tensor[], p: ConvParams): Tensor | undefine
 function inputAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor | undefined {
   const [y, w] = args as [Tensor, Tensor];
   const g = convGeometry(y.shape[0]!, w.shape[1]!, w.shape[0]!, p);
-  // one image of one channel has nothing to split (see threads-work.ts)
-  if (!large(convWork(g)) || (g.n < 2 && g.c < 2)) return single();
+  if (!threaded({ kind: 'conv2dInputAdjoint', g })) return single();
   const out = newShared(y.dtype, g.n * g.c * g.h * g.w);
   execute({ kind: 'conv2dInputAdjoint', y: shared(y), w: shared(w), out, g });
   return make([g.n, g.c, g.h, g.w], y.dtype, out);
@@ -338,7 +337,7 @@ function inputAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor | un
 function filterAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor | undefined {
   const [x, y] = args as [Tensor, Tensor];
   const g = convGeometry(x.shape[0]!, x.shape[1]!, y.shape[1]!, p);
-  if (!large(convWork(g))) return single();
+  if (!threaded({ kind: 'conv2dFilterAdjoint', g })) return single();
   const out = newShared(x.dtype, g.o * g.c * g.kh * g.kw);
   execute({ kind: 'conv2dFilterAdjoint', x: shared(x), y: shared(y), out, g });
   return make([g.o, g.c, g.kh, g.kw], x.dtype, out);
