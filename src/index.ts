@@ -16,4 +16,5 @@ export * from './interp/index.ts';
 export * as data from './data/index.ts';
 /** The report: report.json schema and the self-contained report.html. */
 export * as report from './report/index.ts';
-export { runExperiment, defaultExperimentOptions, type ExperimentOptions } from './cli/experiment.ts';
+/** The experiment: options, plan, resumable jobs over seeds, paired statistics, the report. */
+export * as experiment from './experiment/index.ts';

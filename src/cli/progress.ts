@@ -3,14 +3,9 @@
  * milestone otherwise (CI logs, pipes), and nothing at all with --quiet or --json.
  */
 import cliProgress from 'cli-progress';
+import type { ProgressSink } from '../experiment/progress.ts';
 
-export interface ProgressSink {
-  /** Starts a task of `total` units; `label` names it. */
-  start(label: string, total: number, fields?: Record<string, string | number>): void;
-  update(done: number, fields?: Record<string, string | number>): void;
-  stop(summary?: string): void;
-  log(line: string): void;
-}
+export type { ProgressSink };
 
 export type ProgressMode = 'bar' | 'lines' | 'silent';
 
@@ -39,7 +34,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
         const decile = total ? Math.floor((10 * done) / total) : 0;
         if (decile === lastPrinted) return;
         lastPrinted = decile;
-        const extra = fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+        const extra = fields ? ` ${formatFields(fields, '=')}` : '';
         stream.write(`${label}: ${done}/${total}${extra}\n`);
       },
       stop(summary) {
@@ -79,8 +74,9 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
   };
 }
 
-function formatFields(fields: Record<string, string | number>): string {
+/** Fields as "name value" pairs, numbers rounded to 3 decimals, as on the bar and in the log alike. */
+export function formatFields(fields: Record<string, string | number>, separator = ' '): string {
   return Object.entries(fields)
-    .map(([k, v]) => `${k} ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(3)) : v}`)
-    .join('  ');
+    .map(([k, v]) => `${k}${separator}${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(3)) : v}`)
+    .join(separator === ' ' ? '  ' : ' ');
 }

@@ -26,3 +26,4 @@ export {
   type CheckpointData, type CheckpointHeader, type TensorEntry, type LoadExpectation,
 } from './checkpoint.ts';
 export { ConfigError, LabelError, DataError, CheckpointError, type DataErrorCode, type CheckpointErrorCode } from './errors.ts';
+export { augmentDihedral, dihedral, dihedralEach, dihedralDraws } from './augment.ts';

@@ -1,516 +1,353 @@
 /**
- * The experiment report's JSON format (`report.json`, version 1) and its
- * runtime validator.
+ * The experiment report's JSON format (`report.json`, version 2): one zod definition gives the
+ * TypeScript types, the runtime validation and the published JSON Schema (report.schema.json).
  *
- * The report layer depends on nothing above it: the experiment (src/cli) and
- * the measures (src/interp) convert their results to these plain types. Every
- * number is finite (a NaN never reaches a report: the layers below turn an
- * undefined measure into a clear error or a flag), every alignment lies in
- * [0, 1], and every image's `data` holds `width * height` values, row-major.
+ * Version 2 reports a run over several seeds: every headline number is a `SeedStat` (the mean over
+ * seeds with a 95% interval and the per-seed values), each seed's own results are kept in
+ * `models[].runs`, and each rewarded model is compared with the baseline of the same seeds in
+ * `comparisons` (paired differences with an interval and a p-value).
+ *
+ * The report layer depends on nothing above it: the experiment converts its results to these
+ * plain types. Every number is finite (an undefined measure is null or a flag, never NaN), every
+ * alignment lies in [0, 1], and every image's `data` holds `width * height` values, row-major.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import { z } from 'zod';
 
-/** Where an assumption comes from (see PAPER.md). */
-export type AssumptionSource = 'paper' | 'authors' | 'ours';
-export const ASSUMPTION_SOURCES: readonly AssumptionSource[] = ['paper', 'authors', 'ours'];
+export const REPORT_VERSION = 2;
 
-export interface Assumption {
-  /** Stable identifier, e.g. 'flow-normalised'. Unique within a report. */
-  readonly id: string;
-  readonly text: string;
-  readonly source: AssumptionSource;
-}
+const finite = z.number();
+const unit = z.number().min(0).max(1);
+const count = z.number().int().min(0);
+const nonEmpty = z.string().trim().min(1);
 
-export interface DataSummary {
-  /** e.g. 'synthetic phantom (seed 1)' or 'Head-Neck-PET-CT manifest.csv'. */
-  readonly name: string;
-  readonly nTrain: number;
-  readonly nTest: number;
-  /** Positive labels over train + test. */
-  readonly positives: number;
-  /** Known label rule (synthetic data only): its text and each feature's weight in it. */
-  readonly groundTruth?: { readonly rule: string; readonly weights: Readonly<Record<string, number>> };
-  /** Optional extra description shown in the header. */
-  readonly description?: string;
-}
+/** Where an assumption comes from (see METHOD.md): the paper, the authors' later code, or fgflow. */
+export const AssumptionSource = z.enum(['paper', 'authors', 'ours']);
+export type AssumptionSource = z.infer<typeof AssumptionSource>;
+export const ASSUMPTION_SOURCES: readonly AssumptionSource[] = AssumptionSource.options;
 
-/** Which alignment reward a model was trained with. */
-export type RewardKind = 'pointwise' | 'span' | 'none';
-export const REWARD_KINDS: readonly RewardKind[] = ['pointwise', 'span', 'none'];
-
-/** Test-set summary of one feature's alignment with a model's gradient. */
-export interface FeatureSummary {
-  /** Mean pointwise alignment S_i over the test set. */
-  readonly S: number;
-  /** Mean gradient-flow alignment F_i over the test set. */
-  readonly F: number;
-  readonly Smedian?: number;
-  readonly Sq1?: number;
-  readonly Sq3?: number;
-  /** Mean S_i divided by the noise baseline's mean S. */
-  readonly ratioToNoise?: number;
-  /** Significance of S_i against the noise draws (e.g. a permutation or rank test). */
-  readonly pValue?: number;
-  /** Mean F_i divided by the noise baseline's mean F. */
-  readonly flowRatioToNoise?: number;
-  /** Significance of F_i against the noise draws. */
-  readonly flowPValue?: number;
-}
-
-export interface TrainingEpoch {
-  readonly epoch: number;
-  readonly trainLoss: number;
-  readonly trainBalancedAccuracy: number;
-  readonly testBalancedAccuracy: number;
-}
-
-export interface ModelResult {
-  /** Unique within a report, e.g. 'baseline', 'pointwise-λ0.1'. */
-  readonly name: string;
-  readonly lambda: number;
-  readonly kind: RewardKind;
-  readonly balancedAccuracy: number;
-  readonly auc: number;
-  readonly accuracy: number;
-  /** Mean span alignment A over the test set. */
-  readonly spanAlignment: number;
-  /** Mean gradient-flow span alignment F_A over the test set. */
-  readonly flowSpanAlignment: number;
-  /** Mean unexplained part ‖∇f⊥‖² / ‖∇f‖² over the test set. */
-  readonly unexplained: number;
-  readonly features: Readonly<Record<string, FeatureSummary>>;
-  /** The noise baseline's mean S and F (over test images and noise draws). */
-  readonly noise: { readonly S: number; readonly F: number; readonly draws?: number };
-  /** Per-test-image values per feature, plus the key 'noise'. */
-  readonly distributions?: Readonly<Record<string, { readonly S: readonly number[]; readonly F: readonly number[] }>>;
-  readonly history?: readonly TrainingEpoch[];
-  /** Counts of notable events, e.g. { flowNotReached: 3, undefinedFeature: 1 }. */
-  readonly flags?: Readonly<Record<string, number>>;
-}
-
-export type Colormap = 'gray' | 'diverging';
-export const COLORMAPS: readonly Colormap[] = ['gray', 'diverging'];
-
-/** A row-major image; `data.length === width * height`. */
-export interface ReportImage {
-  readonly title: string;
-  readonly width: number;
-  readonly height: number;
-  readonly data: readonly number[];
-  /** 'gray': scaled to [min, max]; 'diverging': blue–white–red, symmetric around 0. */
-  readonly colormap: Colormap;
-  /** Optional 0/1 mask of the same size, drawn as an outline over the image. */
-  readonly mask?: readonly number[];
-  /** Optional one-line explanation shown under the title. */
-  readonly caption?: string;
-}
-
-/** A frame of the gradient-flow path (drawn in gray). */
-export interface FlowFrame {
-  readonly title: string;
-  readonly width: number;
-  readonly height: number;
-  readonly data: readonly number[];
-  /** Arc length along the path at this frame. */
-  readonly t?: number;
-  /** Classifier probability at this frame. */
-  readonly prob?: number;
-}
-
-export interface Example {
-  readonly id: string;
-  readonly label: 0 | 1;
-  /** Name of a model in `models`. */
-  readonly model: string;
-  readonly prob: number;
-  /** Image+mask, ∇f, each ∇g_i, ∇f⊥. */
-  readonly images: readonly ReportImage[];
-  /** The image at points along the flow path. */
-  readonly flow?: readonly FlowFrame[];
-  /** The example's own measures: A, unexplained, S_i per feature. */
-  readonly measures?: {
-    readonly spanAlignment: number;
-    readonly unexplained: number;
-    readonly S?: Readonly<Record<string, number>>;
-    readonly F?: Readonly<Record<string, number>>;
-  };
-  /** How the flow path ended (PAPER.md: report whether it reached the boundary, its length, its steps). */
-  readonly path?: { readonly reached: boolean; readonly length: number; readonly steps: number };
-}
-
-/** The paper's published figures (Jin, Garneau & Fletcher, ISBI 2022). */
-export interface PaperFigures {
-  readonly spanAlignmentBaseline: number;
-  readonly spanAlignmentRewarded: number;
-  readonly balancedAccuracy: number;
-}
-
-export const PAPER_FIGURES: PaperFigures = {
-  spanAlignmentBaseline: 0.16,
-  spanAlignmentRewarded: 0.19,
-  balancedAccuracy: 0.68,
-};
-
-export interface Timing {
-  readonly totalSeconds: number;
-  readonly [phase: string]: number;
-}
-
-export interface ReportJson {
-  readonly version: 1;
-  /** ISO 8601 timestamp. */
-  readonly createdAt: string;
-  /** Every option of the run (data, size, epochs, seed, lambdas, …). */
-  readonly settings: Readonly<Record<string, unknown>>;
-  readonly assumptions: readonly Assumption[];
-  readonly data: DataSummary;
-  readonly models: readonly ModelResult[];
-  /**
-   * Which models the paper table compares. When absent, the renderer picks the
-   * unrewarded model and the largest-λ rewarded model within 0.02 balanced
-   * accuracy of it (the paper's "λ as large as possible without hurting performance").
-   */
-  readonly comparison?: { readonly baseline: string; readonly rewarded: string };
-  readonly examples?: readonly Example[];
-  readonly paper: PaperFigures;
-  readonly timing: Timing;
-}
-
-// ---------------------------------------------------------------------------
-// Validation
-// ---------------------------------------------------------------------------
-
-type Rec = Record<string, unknown>;
-
-const isRecord = (x: unknown): x is Rec => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-const describe = (x: unknown): string => {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (typeof x === 'number') return Number.isNaN(x) ? 'NaN' : String(x);
-  if (typeof x === 'string') return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
-  return typeof x;
-};
-
-interface NumOpts {
-  readonly min?: number;
-  readonly max?: number;
-  readonly int?: boolean;
-}
-
-/** Collects problems as "path: what is wrong". */
-class Checker {
-  readonly problems: string[] = [];
-
-  fail(path: string, msg: string): void {
-    this.problems.push(`${path}: ${msg}`);
-  }
-
-  record(path: string, x: unknown): x is Rec {
-    if (isRecord(x)) return true;
-    this.fail(path, `expected an object, got ${describe(x)}`);
-    return false;
-  }
-
-  array(path: string, x: unknown): x is unknown[] {
-    if (Array.isArray(x)) return true;
-    this.fail(path, `expected an array, got ${describe(x)}`);
-    return false;
-  }
-
-  string(path: string, x: unknown, nonEmpty = true): x is string {
-    if (typeof x !== 'string') {
-      this.fail(path, `expected a string, got ${describe(x)}`);
-      return false;
-    }
-    if (nonEmpty && x.trim() === '') {
-      this.fail(path, 'must not be empty');
-      return false;
-    }
-    return true;
-  }
-
-  number(path: string, x: unknown, o: NumOpts = {}): x is number {
-    if (typeof x !== 'number') {
-      this.fail(path, `expected a number, got ${describe(x)}`);
-      return false;
-    }
-    if (!Number.isFinite(x)) {
-      this.fail(path, `expected a finite number, got ${describe(x)}`);
-      return false;
-    }
-    let ok = true;
-    if (o.int === true && !Number.isInteger(x)) {
-      this.fail(path, `expected an integer, got ${x}`);
-      ok = false;
-    }
-    if (o.min !== undefined && x < o.min) {
-      this.fail(path, `must be ≥ ${o.min}, got ${x}`);
-      ok = false;
-    }
-    if (o.max !== undefined && x > o.max) {
-      this.fail(path, `must be ≤ ${o.max}, got ${x}`);
-      ok = false;
-    }
-    return ok;
-  }
-
-  /** A number in [0, 1] (alignments, accuracies, probabilities). */
-  unit(path: string, x: unknown): x is number {
-    return this.number(path, x, { min: 0, max: 1 });
-  }
-
-  oneOf<T extends string | number>(path: string, x: unknown, options: readonly T[]): x is T {
-    if ((options as readonly unknown[]).includes(x)) return true;
-    this.fail(path, `expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}, got ${describe(x)}`);
-    return false;
-  }
-
-  /** Optional field: checked only when present (undefined counts as absent). */
-  optional(x: unknown, check: () => void): void {
-    if (x !== undefined) check();
-  }
-
-  /** Every element a number passing `o`; reports at most 3 bad entries, then a count. */
-  numberArray(path: string, x: unknown, o: NumOpts = {}): x is number[] {
-    if (!this.array(path, x)) return false;
-    let bad = 0;
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      const okv =
-        typeof v === 'number' &&
-        Number.isFinite(v) &&
-        (o.min === undefined || v >= o.min) &&
-        (o.max === undefined || v <= o.max) &&
-        (o.int !== true || Number.isInteger(v));
-      if (!okv) {
-        bad++;
-        if (bad <= 3) this.number(`${path}[${i}]`, v, o);
-      }
-    }
-    if (bad > 3) this.fail(path, `${bad - 3} more invalid entries`);
-    return bad === 0;
-  }
-}
-
-const validateImage = (c: Checker, p: string, x: unknown, kind: 'image' | 'flow'): void => {
-  if (!c.record(p, x)) return;
-  c.string(`${p}.title`, x.title);
-  const wOk = c.number(`${p}.width`, x.width, { min: 1, int: true });
-  const hOk = c.number(`${p}.height`, x.height, { min: 1, int: true });
-  const dOk = c.numberArray(`${p}.data`, x.data);
-  if (wOk && hOk && Array.isArray(x.data)) {
-    const n = (x.width as number) * (x.height as number);
-    if (x.data.length !== n) c.fail(`${p}.data`, `has ${x.data.length} values, expected width × height = ${n}`);
-  }
-  void dOk;
-  if (kind === 'image') {
-    c.oneOf(`${p}.colormap`, x.colormap, COLORMAPS);
-    c.optional(x.mask, () => {
-      if (c.numberArray(`${p}.mask`, x.mask, { min: 0, max: 1 }) && wOk && hOk) {
-        const n = (x.width as number) * (x.height as number);
-        const len = (x.mask as number[]).length;
-        if (len !== n) c.fail(`${p}.mask`, `has ${len} values, expected width × height = ${n}`);
-      }
-    });
-    c.optional(x.caption, () => c.string(`${p}.caption`, x.caption, false));
-  } else {
-    c.optional(x.t, () => c.number(`${p}.t`, x.t, { min: 0 }));
-    c.optional(x.prob, () => c.unit(`${p}.prob`, x.prob));
-  }
-};
-
-const validateFeatureSummary = (c: Checker, p: string, x: unknown): void => {
-  if (!c.record(p, x)) return;
-  c.unit(`${p}.S`, x.S);
-  c.unit(`${p}.F`, x.F);
-  for (const k of ['Smedian', 'Sq1', 'Sq3'] as const) c.optional(x[k], () => c.unit(`${p}.${k}`, x[k]));
-  for (const k of ['ratioToNoise', 'flowRatioToNoise'] as const) c.optional(x[k], () => c.number(`${p}.${k}`, x[k], { min: 0 }));
-  for (const k of ['pValue', 'flowPValue'] as const) c.optional(x[k], () => c.unit(`${p}.${k}`, x[k]));
-  const q1 = x.Sq1, med = x.Smedian, q3 = x.Sq3;
-  if (typeof q1 === 'number' && typeof med === 'number' && q1 > med) c.fail(p, `Sq1 (${q1}) exceeds Smedian (${med})`);
-  if (typeof med === 'number' && typeof q3 === 'number' && med > q3) c.fail(p, `Smedian (${med}) exceeds Sq3 (${q3})`);
-  if (typeof q1 === 'number' && typeof q3 === 'number' && q1 > q3) c.fail(p, `Sq1 (${q1}) exceeds Sq3 (${q3})`);
-};
-
-const validateModel = (c: Checker, p: string, x: unknown): void => {
-  if (!c.record(p, x)) return;
-  c.string(`${p}.name`, x.name);
-  c.number(`${p}.lambda`, x.lambda, { min: 0 });
-  const kindOk = c.oneOf(`${p}.kind`, x.kind, REWARD_KINDS);
-  if (kindOk && typeof x.lambda === 'number') {
-    if (x.kind === 'none' && x.lambda !== 0) c.fail(`${p}.lambda`, `must be 0 for kind "none", got ${x.lambda}`);
-  }
-  for (const k of ['balancedAccuracy', 'auc', 'accuracy', 'spanAlignment', 'flowSpanAlignment', 'unexplained'] as const) {
-    c.unit(`${p}.${k}`, x[k]);
-  }
-  const featureNames: string[] = [];
-  if (c.record(`${p}.features`, x.features)) {
-    for (const [name, f] of Object.entries(x.features)) {
-      if (name === 'noise') c.fail(`${p}.features.noise`, 'the noise baseline belongs in "noise", not among the features');
-      featureNames.push(name);
-      validateFeatureSummary(c, `${p}.features.${name}`, f);
-    }
-  }
-  if (c.record(`${p}.noise`, x.noise)) {
-    c.unit(`${p}.noise.S`, x.noise.S);
-    c.unit(`${p}.noise.F`, x.noise.F);
-    const draws = x.noise.draws;
-    c.optional(draws, () => c.number(`${p}.noise.draws`, draws, { min: 1, int: true }));
-  }
-  c.optional(x.distributions, () => {
-    if (!c.record(`${p}.distributions`, x.distributions)) return;
-    for (const [name, d] of Object.entries(x.distributions)) {
-      const q = `${p}.distributions.${name}`;
-      if (name !== 'noise' && isRecord(x.features) && !(name in x.features)) {
-        c.fail(q, `names no feature of this model (features: ${featureNames.join(', ') || 'none'}; or "noise")`);
-      }
-      if (!c.record(q, d)) continue;
-      c.numberArray(`${q}.S`, d.S, { min: 0, max: 1 });
-      c.numberArray(`${q}.F`, d.F, { min: 0, max: 1 });
-    }
-  });
-  c.optional(x.history, () => {
-    if (!c.array(`${p}.history`, x.history)) return;
-    let prev = -Infinity;
-    x.history.forEach((h, i) => {
-      const q = `${p}.history[${i}]`;
-      if (!c.record(q, h)) return;
-      if (c.number(`${q}.epoch`, h.epoch, { min: 0, int: true })) {
-        if ((h.epoch as number) <= prev) c.fail(`${q}.epoch`, `epochs must increase, got ${h.epoch as number} after ${prev}`);
-        prev = h.epoch as number;
-      }
-      c.number(`${q}.trainLoss`, h.trainLoss);
-      c.unit(`${q}.trainBalancedAccuracy`, h.trainBalancedAccuracy);
-      c.unit(`${q}.testBalancedAccuracy`, h.testBalancedAccuracy);
-    });
-  });
-  c.optional(x.flags, () => {
-    if (!c.record(`${p}.flags`, x.flags)) return;
-    for (const [k, v] of Object.entries(x.flags)) c.number(`${p}.flags.${k}`, v, { min: 0, int: true });
-  });
-};
-
-const validateExample = (c: Checker, p: string, x: unknown, modelNames: ReadonlySet<string>): void => {
-  if (!c.record(p, x)) return;
-  c.string(`${p}.id`, x.id);
-  c.oneOf(`${p}.label`, x.label, [0, 1]);
-  if (c.string(`${p}.model`, x.model) && !modelNames.has(x.model)) {
-    c.fail(`${p}.model`, `names no model in "models": ${JSON.stringify(x.model)}`);
-  }
-  c.unit(`${p}.prob`, x.prob);
-  if (c.array(`${p}.images`, x.images)) {
-    if (x.images.length === 0) c.fail(`${p}.images`, 'must hold at least one image');
-    x.images.forEach((im, i) => validateImage(c, `${p}.images[${i}]`, im, 'image'));
-  }
-  c.optional(x.flow, () => {
-    if (c.array(`${p}.flow`, x.flow)) x.flow.forEach((im, i) => validateImage(c, `${p}.flow[${i}]`, im, 'flow'));
-  });
-  c.optional(x.measures, () => {
-    const m = x.measures;
-    if (!c.record(`${p}.measures`, m)) return;
-    c.unit(`${p}.measures.spanAlignment`, m.spanAlignment);
-    c.unit(`${p}.measures.unexplained`, m.unexplained);
-    for (const k of ['S', 'F'] as const) {
-      c.optional(m[k], () => {
-        const r = m[k];
-        if (c.record(`${p}.measures.${k}`, r)) for (const [n, v] of Object.entries(r)) c.unit(`${p}.measures.${k}.${n}`, v);
-      });
-    }
-  });
-  c.optional(x.path, () => {
-    const q = x.path;
-    if (!c.record(`${p}.path`, q)) return;
-    if (typeof q.reached !== 'boolean') c.fail(`${p}.path.reached`, `expected a boolean, got ${describe(q.reached)}`);
-    c.number(`${p}.path.length`, q.length, { min: 0 });
-    c.number(`${p}.path.steps`, q.steps, { min: 0, int: true });
-  });
-};
+export const Assumption = z.object({
+  /** Stable identifier, e.g. 'flow-normalised'; unique within a report. */
+  id: nonEmpty,
+  text: nonEmpty,
+  source: AssumptionSource,
+});
+export type Assumption = z.infer<typeof Assumption>;
 
 /**
- * Check that `x` is a well-formed version-1 report. Collects every problem it
- * finds (each as "path: what is wrong") instead of stopping at the first.
+ * A quantity measured once per seed: the mean over seeds, a 95% interval for it (Student's t with
+ * n − 1 degrees of freedom; null with fewer than two seeds), the standard deviation over seeds,
+ * and the per-seed values in the order of the report's `seeds`.
  */
-export const validateReport = (x: unknown): E.Either<string[], ReportJson> => {
-  const c = new Checker();
-  if (!c.record('report', x)) return E.left(c.problems);
-
-  if (x.version !== 1) c.fail('version', `expected 1, got ${describe(x.version)}`);
-  if (c.string('createdAt', x.createdAt) && Number.isNaN(Date.parse(x.createdAt))) {
-    c.fail('createdAt', `not an ISO 8601 date: ${describe(x.createdAt)}`);
-  }
-  c.record('settings', x.settings);
-
-  if (c.array('assumptions', x.assumptions)) {
-    const seen = new Set<string>();
-    x.assumptions.forEach((a, i) => {
-      const p = `assumptions[${i}]`;
-      if (!c.record(p, a)) return;
-      if (c.string(`${p}.id`, a.id)) {
-        if (seen.has(a.id)) c.fail(`${p}.id`, `duplicate id ${JSON.stringify(a.id)}`);
-        seen.add(a.id);
-      }
-      c.string(`${p}.text`, a.text);
-      c.oneOf(`${p}.source`, a.source, ASSUMPTION_SOURCES);
-    });
-  }
-
-  if (c.record('data', x.data)) {
-    const d = x.data;
-    c.string('data.name', d.name);
-    const a = c.number('data.nTrain', d.nTrain, { min: 0, int: true });
-    const b = c.number('data.nTest', d.nTest, { min: 0, int: true });
-    if (c.number('data.positives', d.positives, { min: 0, int: true }) && a && b) {
-      const total = (d.nTrain as number) + (d.nTest as number);
-      if ((d.positives as number) > total) c.fail('data.positives', `${d.positives as number} exceeds nTrain + nTest = ${total}`);
-    }
-    c.optional(d.description, () => c.string('data.description', d.description, false));
-    c.optional(d.groundTruth, () => {
-      const g = d.groundTruth;
-      if (!c.record('data.groundTruth', g)) return;
-      c.string('data.groundTruth.rule', g.rule);
-      if (c.record('data.groundTruth.weights', g.weights)) {
-        for (const [k, v] of Object.entries(g.weights)) c.number(`data.groundTruth.weights.${k}`, v);
-      }
-    });
-  }
-
-  const modelNames = new Set<string>();
-  if (c.array('models', x.models)) {
-    if (x.models.length === 0) c.fail('models', 'must hold at least one model');
-    x.models.forEach((m, i) => {
-      validateModel(c, `models[${i}]`, m);
-      if (isRecord(m) && typeof m.name === 'string') {
-        if (modelNames.has(m.name)) c.fail(`models[${i}].name`, `duplicate model name ${JSON.stringify(m.name)}`);
-        modelNames.add(m.name);
-      }
-    });
-  }
-
-  c.optional(x.comparison, () => {
-    const cmp = x.comparison;
-    if (!c.record('comparison', cmp)) return;
-    for (const k of ['baseline', 'rewarded'] as const) {
-      if (c.string(`comparison.${k}`, cmp[k]) && !modelNames.has(cmp[k] as string)) {
-        c.fail(`comparison.${k}`, `names no model in "models": ${JSON.stringify(cmp[k])}`);
-      }
-    }
+export const SeedStat = z
+  .object({
+    mean: finite,
+    lo: finite.nullable(),
+    hi: finite.nullable(),
+    sd: finite.nullable(),
+    n: z.number().int().min(1),
+    values: z.array(finite),
+  })
+  .superRefine((s, ctx) => {
+    if (s.values.length !== s.n) ctx.addIssue({ code: 'custom', message: `holds ${s.values.length} values but n is ${s.n}`, path: ['values'] });
+    if (s.lo !== null && s.hi !== null && s.lo > s.hi) ctx.addIssue({ code: 'custom', message: `lo (${s.lo}) exceeds hi (${s.hi})`, path: ['lo'] });
   });
+export type SeedStat = z.infer<typeof SeedStat>;
 
-  c.optional(x.examples, () => {
-    if (c.array('examples', x.examples)) x.examples.forEach((e, i) => validateExample(c, `examples[${i}]`, e, modelNames));
+/** A SeedStat whose values (and interval, clamped) lie in [0, 1]. */
+const unitStat = SeedStat.refine((s) => s.values.every((v) => v >= 0 && v <= 1) && [s.mean, s.lo ?? 0, s.hi ?? 0].every((v) => v >= 0 && v <= 1), {
+  message: 'values, mean and interval must lie in [0, 1]',
+});
+
+export const RewardKind = z.enum(['pointwise', 'span', 'none']);
+export type RewardKind = z.infer<typeof RewardKind>;
+export const REWARD_KINDS: readonly RewardKind[] = RewardKind.options;
+
+export const DataSummary = z.object({
+  /** e.g. 'phantom' or 'Head-Neck-PET-CT manifest.csv'. */
+  name: nonEmpty,
+  subjects: z.number().int().min(1),
+  /** Positive labels over all subjects. */
+  positives: count,
+  /** Split sizes (the same for every seed: the split is stratified and only its members change). */
+  nTrain: z.number().int().min(1),
+  nValidation: z.number().int().min(1),
+  nTest: z.number().int().min(1),
+  testPositives: count,
+  validationPositives: count,
+  /** A hash of the images, masks and labels: shards and resumed runs must agree on it. */
+  fingerprint: nonEmpty,
+  /** Known label rule (synthetic data only): its text and each feature's weight in it. */
+  groundTruth: z.object({ rule: nonEmpty, weights: z.record(z.string(), finite) }).optional(),
+  description: z.string().optional(),
+  /** Physical units of the extent-like features ('px' or 'mm'). */
+  units: z.string().optional(),
+});
+export type DataSummary = z.infer<typeof DataSummary>;
+
+/** One seed's test-set summary of one feature's alignment with the model's gradient. */
+export const FeatureSummary = z
+  .object({
+    /** Mean pointwise alignment S_i over the test images. */
+    S: unit,
+    /** Mean gradient-flow alignment F_i over the flow images (null when no flow reached the boundary). */
+    F: unit.nullable(),
+    Smedian: unit.optional(),
+    Sq1: unit.optional(),
+    Sq3: unit.optional(),
+    /** Mean S_i over the noise baseline's mean S. */
+    ratioToNoise: z.number().min(0).optional(),
+    /** Empirical p-value of S_i against the noise draws. */
+    pValue: unit.optional(),
+    flowRatioToNoise: z.number().min(0).optional(),
+    flowPValue: unit.optional(),
+  })
+  .superRefine((f, ctx) => {
+    const { Sq1: q1, Smedian: med, Sq3: q3 } = f;
+    if (q1 !== undefined && med !== undefined && q1 > med) ctx.addIssue({ code: 'custom', message: `Sq1 (${q1}) exceeds Smedian (${med})`, path: ['Sq1'] });
+    if (med !== undefined && q3 !== undefined && med > q3) ctx.addIssue({ code: 'custom', message: `Smedian (${med}) exceeds Sq3 (${q3})`, path: ['Smedian'] });
   });
+export type FeatureSummary = z.infer<typeof FeatureSummary>;
 
-  if (c.record('paper', x.paper)) {
-    c.unit('paper.spanAlignmentBaseline', x.paper.spanAlignmentBaseline);
-    c.unit('paper.spanAlignmentRewarded', x.paper.spanAlignmentRewarded);
-    c.unit('paper.balancedAccuracy', x.paper.balancedAccuracy);
-  }
+export const TrainingEpoch = z.object({
+  epoch: count,
+  trainLoss: finite,
+  /** The model after the epoch, scored on the training split (without augmentation). */
+  trainBalancedAccuracy: unit,
+  validationBalancedAccuracy: unit,
+  /** null when the validation split holds one class only. */
+  validationAuc: unit.nullable(),
+  /** Mean unweighted BCE on the validation split. */
+  validationLoss: z.number().min(0),
+});
+export type TrainingEpoch = z.infer<typeof TrainingEpoch>;
 
-  if (c.record('timing', x.timing)) {
-    c.number('timing.totalSeconds', x.timing.totalSeconds, { min: 0 });
-    for (const [k, v] of Object.entries(x.timing)) if (k !== 'totalSeconds') c.number(`timing.${k}`, v, { min: 0 });
-  }
+/** One (λ, seed) job's results: the model chosen on validation, scored once on the test split. */
+export const ModelRun = z.object({
+  seed: z.number().int(),
+  balancedAccuracy: unit,
+  auc: unit.nullable(),
+  accuracy: unit,
+  /** Mean span alignment A, flow span alignment F_A and unexplained part over the test images (null: undefined on every image). */
+  spanAlignment: unit.nullable(),
+  flowSpanAlignment: unit.nullable(),
+  unexplained: unit.nullable(),
+  features: z.record(z.string(), FeatureSummary),
+  /** The noise baseline's mean S and F (over test images and noise draws). */
+  noise: z.object({ S: unit, F: unit.nullable(), draws: z.number().int().min(1) }),
+  /** The epoch (0-based) whose parameters were kept: the best on the validation metric. */
+  selectedEpoch: count,
+  history: z.array(TrainingEpoch),
+  /** Per-test-image values per feature, plus the key 'noise'. */
+  distributions: z.record(z.string(), z.object({ S: z.array(unit), F: z.array(unit) })).optional(),
+  /** Counts of notable events, e.g. { flowNotReached: 3 }. */
+  flags: z.record(z.string(), count).optional(),
+  trainSeconds: z.number().min(0),
+  measureSeconds: z.number().min(0),
+});
+export type ModelRun = z.infer<typeof ModelRun>;
 
-  return c.problems.length > 0 ? E.left(c.problems) : E.right(x as unknown as ReportJson);
+export const FeatureAggregate = z.object({
+  S: unitStat,
+  F: unitStat.nullable(),
+  ratioToNoise: SeedStat.nullable(),
+  flowRatioToNoise: SeedStat.nullable(),
+});
+export type FeatureAggregate = z.infer<typeof FeatureAggregate>;
+
+/** One λ over all seeds. */
+export const ModelResult = z.object({
+  /** Unique within a report, e.g. 'baseline', 'pointwise-λ0.1'. */
+  name: nonEmpty,
+  lambda: z.number().min(0),
+  kind: RewardKind,
+  balancedAccuracy: unitStat,
+  auc: unitStat.nullable(),
+  accuracy: unitStat,
+  spanAlignment: unitStat.nullable(),
+  flowSpanAlignment: unitStat.nullable(),
+  unexplained: unitStat.nullable(),
+  features: z.record(z.string(), FeatureAggregate),
+  noise: z.object({ S: unitStat, F: unitStat.nullable(), draws: z.number().int().min(1) }),
+  selectedEpoch: SeedStat,
+  /** Per seed, in the order of the report's `seeds`. */
+  runs: z.array(ModelRun).min(1),
+});
+export type ModelResult = z.infer<typeof ModelResult>;
+
+/** A paired difference (rewarded − baseline) over the seeds both ran. */
+export const PairedDifference = z.object({
+  mean: finite,
+  lo: finite.nullable(),
+  hi: finite.nullable(),
+  /** Two-sided p-value of the paired t-test (null with fewer than two seeds or zero spread). */
+  pValue: unit.nullable(),
+  /** The p-value after Holm's correction over the report's rewarded models (null as above). */
+  pHolm: unit.nullable(),
+  t: finite.nullable(),
+  df: count,
+  differences: z.array(finite),
+});
+export type PairedDifference = z.infer<typeof PairedDifference>;
+
+export const Comparison = z.object({
+  baseline: nonEmpty,
+  rewarded: nonEmpty,
+  seeds: z.array(z.number().int()).min(1),
+  /** The test, named: e.g. "paired t-test over seeds (two-sided), 95% t interval". */
+  method: nonEmpty,
+  spanAlignment: PairedDifference,
+  flowSpanAlignment: PairedDifference.nullable(),
+  balancedAccuracy: PairedDifference,
+  /** Non-inferiority margin for balanced accuracy: maintained when the interval's lower end > −margin. */
+  margin: z.number().min(0),
+  alignmentGain: z.enum(['significant', 'not significant', 'untestable']),
+  accuracy: z.enum(['maintained', 'not shown', 'untestable']),
+  /** The verdict in words, as the report prints it. */
+  verdict: nonEmpty,
+});
+export type Comparison = z.infer<typeof Comparison>;
+
+/** What the data allow: a logistic regression on the phantom's true per-sample features. */
+export const Ceiling = z.object({
+  name: nonEmpty,
+  features: z.array(nonEmpty).min(1),
+  method: nonEmpty,
+  balancedAccuracy: unitStat,
+  auc: unitStat.nullable(),
+});
+export type Ceiling = z.infer<typeof Ceiling>;
+
+export const Colormap = z.enum(['gray', 'diverging']);
+export type Colormap = z.infer<typeof Colormap>;
+export const COLORMAPS: readonly Colormap[] = Colormap.options;
+
+const pixels = z.object({ width: z.number().int().min(1), height: z.number().int().min(1), data: z.array(finite) });
+const sizeMatches = (im: { width: number; height: number; data: readonly number[]; mask?: readonly number[] | undefined }, ctx: z.RefinementCtx) => {
+  const n = im.width * im.height;
+  if (im.data.length !== n) ctx.addIssue({ code: 'custom', message: `has ${im.data.length} values, expected width × height = ${n}`, path: ['data'] });
+  if (im.mask && im.mask.length !== n) ctx.addIssue({ code: 'custom', message: `has ${im.mask.length} values, expected width × height = ${n}`, path: ['mask'] });
 };
+
+/** A row-major image. 'gray': scaled to [min, max]; 'diverging': blue–white–red, symmetric around 0. */
+export const ReportImage = pixels
+  .extend({
+    title: nonEmpty,
+    colormap: Colormap,
+    /** Optional 0/1 mask of the same size, drawn as an outline over the image. */
+    mask: z.array(unit).optional(),
+    caption: z.string().optional(),
+  })
+  .superRefine(sizeMatches);
+export type ReportImage = z.infer<typeof ReportImage>;
+
+/** A frame of the gradient-flow path (drawn in gray). */
+export const FlowFrame = pixels
+  .extend({
+    title: nonEmpty,
+    /** Arc length along the path at this frame. */
+    t: z.number().min(0).optional(),
+    /** Classifier probability at this frame. */
+    prob: unit.optional(),
+  })
+  .superRefine(sizeMatches);
+export type FlowFrame = z.infer<typeof FlowFrame>;
+
+export const Example = z.object({
+  id: nonEmpty,
+  label: z.union([z.literal(0), z.literal(1)]),
+  /** Name of a model in `models`, and the seed of its run the example comes from. */
+  model: nonEmpty,
+  seed: z.number().int(),
+  prob: unit,
+  /** Image + mask, ∇f, each ∇g_i, ∇f⊥. */
+  images: z.array(ReportImage).min(1),
+  flow: z.array(FlowFrame).optional(),
+  measures: z
+    .object({
+      spanAlignment: unit,
+      unexplained: unit,
+      S: z.record(z.string(), unit).optional(),
+      F: z.record(z.string(), unit).optional(),
+    })
+    .optional(),
+  /** How the flow path ended: whether it reached the boundary, its length and its steps. */
+  path: z.object({ reached: z.boolean(), length: z.number().min(0), steps: count }).optional(),
+});
+export type Example = z.infer<typeof Example>;
+
+/** The paper's published figures (Jin, Garneau & Fletcher, ISBI 2022). */
+export const PaperFigures = z.object({ spanAlignmentBaseline: unit, spanAlignmentRewarded: unit, balancedAccuracy: unit });
+export type PaperFigures = z.infer<typeof PaperFigures>;
+export const PAPER_FIGURES: PaperFigures = { spanAlignmentBaseline: 0.16, spanAlignmentRewarded: 0.19, balancedAccuracy: 0.68 };
+
+export const Timing = z.object({ totalSeconds: z.number().min(0) }).catchall(z.number().min(0));
+export type Timing = z.infer<typeof Timing>;
+
+/** How the kept epoch was chosen (never on the test split). */
+export const Selection = z.object({ metric: nonEmpty, rule: nonEmpty });
+export type Selection = z.infer<typeof Selection>;
+
+const ReportObject = z.object({
+  version: z.literal(REPORT_VERSION),
+  /** ISO 8601 timestamp. */
+  createdAt: nonEmpty,
+  /** Every option of the run (data, size, epochs, seeds, lambdas, …). */
+  settings: z.record(z.string(), z.unknown()),
+  assumptions: z.array(Assumption),
+  data: DataSummary,
+  /** The seeds, in the order every `values` and `runs` array follows. */
+  seeds: z.array(z.number().int()).min(1),
+  selection: Selection,
+  models: z.array(ModelResult).min(1),
+  comparisons: z.array(Comparison),
+  ceilings: z.array(Ceiling).optional(),
+  /** What ran: the backend and what it reported (e.g. the thread count or gpu.js kernel class). */
+  backend: z.string().optional(),
+  examples: z.array(Example).optional(),
+  paper: PaperFigures,
+  timing: Timing,
+});
+
+const uniqueIds = (report: z.infer<typeof ReportObject>, ctx: z.RefinementCtx): void => {
+  const models = new Set<string>();
+  report.models.forEach((m, i) => {
+    if (models.has(m.name)) ctx.addIssue({ code: 'custom', message: `duplicate model name ${JSON.stringify(m.name)}`, path: ['models', i, 'name'] });
+    models.add(m.name);
+    if (m.kind === 'none' && m.lambda !== 0) ctx.addIssue({ code: 'custom', message: `must be 0 for kind "none", got ${m.lambda}`, path: ['models', i, 'lambda'] });
+    if (m.runs.length !== m.balancedAccuracy.n) ctx.addIssue({ code: 'custom', message: `${m.runs.length} runs but ${m.balancedAccuracy.n} seeds in balancedAccuracy`, path: ['models', i, 'runs'] });
+  });
+  const ids = new Set<string>();
+  report.assumptions.forEach((a, i) => {
+    if (ids.has(a.id)) ctx.addIssue({ code: 'custom', message: `duplicate assumption id ${JSON.stringify(a.id)}`, path: ['assumptions', i, 'id'] });
+    ids.add(a.id);
+  });
+  const named = (path: (string | number)[], name: string) => {
+    if (!models.has(name)) ctx.addIssue({ code: 'custom', message: `names no model in "models": ${JSON.stringify(name)}`, path });
+  };
+  report.comparisons.forEach((c, i) => {
+    named(['comparisons', i, 'baseline'], c.baseline);
+    named(['comparisons', i, 'rewarded'], c.rewarded);
+  });
+  report.examples?.forEach((ex, i) => named(['examples', i, 'model'], ex.model));
+};
+
+export const ReportSchema = ReportObject.superRefine(uniqueIds);
+export type ReportJson = z.infer<typeof ReportObject>;
+
+/** "path: what is wrong" for each problem zod found. */
+export const describeIssues = (error: z.ZodError): string[] =>
+  error.issues.map((issue) => `${issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)'}: ${issue.message}`);
+
+/** Validates `x` as a report.json (version 2); Left lists every problem as "path: message". */
+export const validateReport = (x: unknown): E.Either<string[], ReportJson> => {
+  if (typeof x === 'object' && x !== null && 'version' in x && (x as { version: unknown }).version !== REPORT_VERSION) {
+    const v = (x as { version: unknown }).version;
+    return E.left([`version: this fgflow reads report.json version ${REPORT_VERSION}, got ${JSON.stringify(v)} (a version 1 report comes from fgflow 0.1: rerun the experiment)`]);
+  }
+  const parsed = ReportSchema.safeParse(x);
+  return parsed.success ? E.right(parsed.data) : E.left(describeIssues(parsed.error));
+};
+
+/** The report's JSON Schema (draft 2020-12), as published in report.schema.json. */
+export const reportJsonSchema = (): Record<string, unknown> => z.toJSONSchema(ReportObject, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;

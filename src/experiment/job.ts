@@ -1,0 +1,151 @@
+/**
+ * A job: one (λ, seed) model of the experiment, from its split to its result file. Each job has a
+ * folder of its own under `<out>/jobs/` with its checkpoints and `result.json`; a job whose result
+ * file matches its fingerprint is done, so a resumed or repeated run skips it, and a shard's jobs
+ * can be merged with another shard's.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Example, ModelRun } from '../report/schema.ts';
+import { ceilingsFor, type CeilingScore } from './ceiling.ts';
+import { splitForSeed, subset, type ExperimentData } from './data.ts';
+import { ExperimentError } from './errors.ts';
+import { drawExamples } from './examples.ts';
+import { measure, summariseMeasurement } from './measure.ts';
+import type { ExperimentOptions } from './options.ts';
+import { jobSettings, settingDifferences, type Job, type Plan, type PlanSettings } from './plan.ts';
+import { prefixed, type ProgressSink } from './progress.ts';
+import { trainJob } from './train-job.ts';
+import { writeFileAtomic } from './files.ts';
+
+export const RESULT_VERSION = 1;
+export const RESULT_FILE = 'result.json';
+
+/** What a finished job leaves in `<out>/jobs/<id>/result.json`. */
+export interface JobResult {
+  readonly version: typeof RESULT_VERSION;
+  readonly job: Job;
+  /** The whole plan's settings and fingerprint, so a merge can check that shards agree. */
+  readonly planFingerprint: string;
+  readonly settings: PlanSettings;
+  readonly dataFingerprint: string;
+  readonly data: JobData;
+  readonly split: { readonly train: number; readonly validation: number; readonly test: number; readonly testPositives: number; readonly validationPositives: number };
+  readonly run: ModelRun;
+  /** The seed's ceilings (baseline jobs of data with a ground truth only). */
+  readonly ceilings: readonly CeilingScore[];
+  readonly examples: readonly Example[];
+  readonly backend: string;
+}
+
+/** The dataset as the report describes it. */
+export interface JobData {
+  readonly name: string;
+  readonly subjects: number;
+  readonly positives: number;
+  readonly groundTruth?: { readonly rule: string; readonly weights: Readonly<Record<string, number>> };
+  readonly description?: string;
+}
+
+export function describeData(data: ExperimentData): JobData {
+  const ds = data.prepared.dataset;
+  const gt = ds.groundTruth;
+  return {
+    name: ds.name,
+    subjects: data.prepared.labels.length,
+    positives: data.prepared.labels.filter((l) => l === 1).length,
+    ...(ds.description ? { description: ds.description } : {}),
+    ...(gt
+      ? {
+          groundTruth: {
+            rule: `label = 1 for the ${gt.positives} highest scores of Σ w·z + ${gt.noise}·ε (z: standardised ${Object.keys(gt.weights).join(', ')}; hidden: ${gt.hidden.join(', ')})`,
+            weights: { ...gt.weights },
+          },
+        }
+      : {}),
+  };
+}
+
+export function jobDir(out: string, job: Job): string {
+  return join(out, 'jobs', job.id);
+}
+
+/** The job's result when its folder holds one for exactly this job; null when it has none yet. */
+export async function readJobResult(out: string, job: Job, plan: Plan): Promise<JobResult | null> {
+  const file = join(jobDir(out, job), RESULT_FILE);
+  if (!existsSync(file)) return null;
+  const result = await parseResultFile(file);
+  if (result.job.fingerprint !== job.fingerprint) {
+    const differences = settingDifferences(jobSettings(plan.settings), jobSettings(result.settings));
+    if (result.dataFingerprint !== plan.dataFingerprint) differences.unshift(`data: fingerprint ${result.dataFingerprint} there, ${plan.dataFingerprint} here`);
+    throw new ExperimentError('mismatch', `${file} holds a result made with other settings (${differences.join('; ') || 'another job'}); use another --out, or --force to replace it`);
+  }
+  return result;
+}
+
+export async function parseResultFile(file: string): Promise<JobResult> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (e) {
+    throw new ExperimentError('io', `${file}: cannot read a job result (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+  const r = parsed as Partial<JobResult> | null;
+  if (!r || r.version !== RESULT_VERSION || !r.job || !r.run || typeof r.planFingerprint !== 'string') {
+    throw new ExperimentError('mismatch', `${file}: not an fgflow job result (version ${RESULT_VERSION})`);
+  }
+  return r as JobResult;
+}
+
+export interface JobContext {
+  readonly options: ExperimentOptions;
+  readonly plan: Plan;
+  readonly data: ExperimentData;
+  readonly backend: string;
+  readonly progress: ProgressSink;
+}
+
+export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
+  const { options: o, plan, data } = ctx;
+  const done = await readJobResult(o.out, job, plan);
+  if (done) return done;
+  const progress = prefixed(ctx.progress, job.id);
+  const dir = jobDir(o.out, job);
+  await fs.mkdir(dir, { recursive: true });
+  const split = splitForSeed(data.prepared.labels, job.seed, o);
+  const trained = await trainJob({ options: o, plan, data, job, split, dir, progress });
+  const test = subset(data.prepared, split.test);
+  const ids = split.test.map((i) => data.prepared.ids[i]!);
+  const m = measure(trained.model, trained.params, test, ids, job.seed, o, progress);
+  const run: ModelRun = {
+    seed: job.seed,
+    ...summariseMeasurement(m, o),
+    selectedEpoch: trained.selectedEpoch,
+    history: trained.history.map((h) => ({
+      epoch: h.epoch,
+      trainLoss: h.trainLoss,
+      trainBalancedAccuracy: h.train?.balancedAccuracy ?? 0,
+      validationBalancedAccuracy: h.test?.balancedAccuracy ?? 0,
+      validationAuc: h.test?.auc ?? null,
+      validationLoss: h.test?.bce ?? 0,
+    })),
+    trainSeconds: trained.seconds,
+  };
+  const examples = job.examples ? drawExamples({ model: trained.model, params: trained.params, modelName: job.model, seed: job.seed, test, ids, logits: m.logits, count: o.examples, options: o }) : [];
+  const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
+  const result: JobResult = {
+    version: RESULT_VERSION,
+    job,
+    planFingerprint: plan.fingerprint,
+    settings: plan.settings,
+    dataFingerprint: plan.dataFingerprint,
+    data: describeData(data),
+    split: { train: split.train.length, validation: split.validation.length, test: split.test.length, testPositives: positives(split.test), validationPositives: positives(split.validation) },
+    run,
+    ceilings: job.lambda === 0 ? ceilingsFor(data.prepared.dataset, split) : [],
+    examples,
+    backend: ctx.backend,
+  };
+  await writeFileAtomic(join(dir, RESULT_FILE), JSON.stringify(result));
+  return result;
+}

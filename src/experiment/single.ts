@@ -1,0 +1,111 @@
+/**
+ * One model at a time: `train` (one λ and seed, selected on validation, checkpointed) and
+ * `explain` (the measures of a trained checkpoint on the test split it was never selected on).
+ * A checkpoint records the settings, data fingerprint and split it was trained with, and explain
+ * uses exactly those: an option that contradicts them is refused, never silently applied.
+ */
+import { loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CnnParams, type SplitMetrics } from '../nn/index.ts';
+import type { ReportJson } from '../report/schema.ts';
+import { assembleReport } from './assemble.ts';
+import { splitForSeed, subset } from './data.ts';
+import { ExperimentError } from './errors.ts';
+import { drawExamples } from './examples.ts';
+import { makeDir, nonEmptyDir } from './files.ts';
+import { planExperiment, type Environment } from './context.ts';
+import { describeData, type JobResult, RESULT_VERSION } from './job.ts';
+import { measure, summariseMeasurement } from './measure.ts';
+import { modelFromConfig } from './model.ts';
+import { defaultExperimentOptions, validateOptions, type ExperimentOptions } from './options.ts';
+import { settingDifferences } from './plan.ts';
+import type { ProgressSink } from './progress.ts';
+import { checkMeta, jobMeta, trainJob, SELECTED_FILE, type JobMeta } from './train-job.ts';
+import { join } from 'node:path';
+import { ceilingsFor } from './ceiling.ts';
+
+export interface TrainOneResult {
+  readonly checkpoint: string;
+  readonly selectedEpoch: number;
+  readonly seconds: number;
+  readonly test: SplitMetrics;
+}
+
+/** Trains the model of (λ, seed) into `out`: its running checkpoint and the kept (selected) one. */
+export async function trainOne(options: ExperimentOptions, lambda: number, progress: ProgressSink, env: Environment): Promise<TrainOneResult> {
+  const seed = options.seeds[0]!;
+  const o: ExperimentOptions = { ...options, lambdas: [lambda], seeds: [seed] };
+  validateOptions(o);
+  if (o.seeds.length !== 1) throw new ExperimentError('usage', 'train takes one --seeds value');
+  const { data, plan } = planExperiment(o, env);
+  if (nonEmptyDir(o.out) && !o.resume && !o.force) throw new ExperimentError('usage', `${o.out} already holds files; pass --resume to continue the training in it, --force to replace it, or another --out`);
+  await makeDir(o.out);
+  const job = plan.jobs[0]!;
+  const split = splitForSeed(data.prepared.labels, seed, o);
+  const trained = await trainJob({ options: o, plan, data, job, split, dir: o.out, progress });
+  const test = subset(data.prepared, split.test);
+  return { checkpoint: join(o.out, SELECTED_FILE), selectedEpoch: trained.selectedEpoch, seconds: trained.seconds, test: scoreLogits(predict(trained.model, trained.params, test.x), test.y) };
+}
+
+/** The options a checkpoint was trained with; `explicit` options must agree with them. */
+function optionsOf(file: string, meta: JobMeta, explicit: Partial<ExperimentOptions>): ExperimentOptions {
+  const recorded: Record<string, unknown> = { ...meta.settings, lambdas: [meta.lambda], seeds: [meta.seed] };
+  const data = recorded.data === 'phantom' ? undefined : (recorded.data as string);
+  delete recorded.data;
+  delete recorded.numerics;
+  const fromCheckpoint = { ...defaultExperimentOptions, ...recorded, ...(data !== undefined ? { data } : {}) } as ExperimentOptions;
+  const conflicting = settingDifferences(
+    Object.fromEntries(Object.keys(explicit).map((k) => [k, (fromCheckpoint as unknown as Record<string, unknown>)[k]])),
+    explicit as Record<string, unknown>,
+  ).map((d) => d.replace(' there, ', ' given, ').replace(/ here$/, ' in the checkpoint'));
+  if (conflicting.length) throw new ExperimentError('mismatch', `${file} was trained with other settings than those given (${conflicting.join('; ')}); drop these options to explain it as trained`);
+  return fromCheckpoint;
+}
+
+export interface ExplainResult {
+  readonly result: JobResult;
+  readonly report: ReportJson;
+}
+
+/** Measures a trained checkpoint on the test split of the data and seed it was trained with. */
+export async function explainCheckpoint(file: string, explicit: Partial<ExperimentOptions>, runtime: Pick<ExperimentOptions, 'out' | 'examples'>, progress: ProgressSink, env: Environment): Promise<ExplainResult> {
+  const header = await readCheckpointHeader(file).catch((e: unknown) => {
+    throw new ExperimentError('mismatch', `${file}: not a readable checkpoint (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  });
+  const meta = header.meta as JobMeta | undefined;
+  if (!meta || typeof meta.fingerprint !== 'string' || !meta.settings) throw new ExperimentError('mismatch', `${file}: not a checkpoint of fgflow train or experiment (it records no settings or split)`);
+  const o: ExperimentOptions = { ...optionsOf(file, meta, explicit), ...runtime, resume: false, force: false };
+  validateOptions(o);
+  const seed = meta.seed;
+  const { data, plan } = planExperiment(o, { numerics: String(meta.settings.numerics ?? env.numerics) });
+  const job = plan.jobs[0]!;
+  const split = splitForSeed(data.prepared.labels, seed, o);
+  checkMeta(file, jobMeta(plan, job, split), meta);
+  const model = modelFromConfig(header.model, file);
+  const loaded = await loadCheckpoint<CnnParams>(file, { model });
+  const test = subset(data.prepared, split.test);
+  const ids = split.test.map((i) => data.prepared.ids[i]!);
+  const m = measure(model, loaded.state.params, test, ids, seed, o, progress);
+  const selectedEpoch = meta.selected?.epoch ?? Math.max(0, loaded.state.epoch - 1);
+  const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
+  const result: JobResult = {
+    version: RESULT_VERSION,
+    job,
+    planFingerprint: plan.fingerprint,
+    settings: plan.settings,
+    dataFingerprint: plan.dataFingerprint,
+    data: describeData(data),
+    split: { train: split.train.length, validation: split.validation.length, test: split.test.length, testPositives: positives(split.test), validationPositives: positives(split.validation) },
+    run: {
+      seed,
+      ...summariseMeasurement(m, o),
+      selectedEpoch,
+      history: loaded.state.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, trainBalancedAccuracy: h.train?.balancedAccuracy ?? 0, validationBalancedAccuracy: h.test?.balancedAccuracy ?? 0, validationAuc: h.test?.auc ?? null, validationLoss: h.test?.bce ?? 0 })),
+      trainSeconds: 0,
+    },
+    ceilings: job.lambda === 0 ? ceilingsFor(data.prepared.dataset, split) : [],
+    examples: o.examples > 0 ? drawExamples({ model, params: loaded.state.params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: o }) : [],
+    backend: env.backend,
+  };
+  const report = assembleReport({ settings: { ...plan.settings, checkpoint: file }, results: [result], timing: { totalSeconds: m.seconds } });
+  return { result, report };
+}
+
