@@ -64,7 +64,7 @@ function explicitOptions(cmd: Command, options: ExperimentOptions): Partial<Expe
     const attr = opt.attributeName();
     if (cmd.getOptionValueSource(attr) !== 'cli') continue;
     const key = names[attr] ?? (attr as keyof ExperimentOptions);
-    if (key in options && !['out', 'examples', 'json', 'quiet', 'backend', 'gpujsMode'].includes(key)) out[key] = options[key];
+    if (key in options && key !== 'out') out[key] = options[key];
   }
   return out as Partial<ExperimentOptions>;
 }
@@ -133,7 +133,7 @@ function explainCommand(program: Command): void {
       const options = toExperimentOptions({ ...raw, ...(raw.seed !== undefined ? { seeds: [raw.seed] } : {}) });
       const explicit = explicitOptions(cmd, options);
       if (raw.seed !== undefined) (explicit as Record<string, unknown>).seeds = [raw.seed];
-      const { report } = await explainCheckpoint(raw.checkpoint, explicit, { out: raw.out ?? D.out, examples: raw.examples }, progress, env);
+      const { report } = await explainCheckpoint(raw.checkpoint, explicit, { out: raw.out ?? D.out }, progress, env);
       const files = raw.out ? await writeReportFiles(report, raw.out) : null;
       printReport(report, files, raw, (l) => progress.log(l));
     } finally {

@@ -70,3 +70,10 @@ export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   await walk(dir);
   return removed;
 }
+
+/** Removes the empty folders a failed run made under `dir` (and `dir` itself when it is left empty and `removeRoot`). */
+export async function removeEmptyDirs(dir: string, removeRoot: boolean): Promise<void> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) if (entry.isDirectory()) await removeEmptyDirs(join(dir, entry.name), true);
+  if (removeRoot && (await fs.readdir(dir)).length === 0) await fs.rmdir(dir).catch(() => undefined);
+}

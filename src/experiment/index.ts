@@ -8,13 +8,15 @@ import { join } from 'node:path';
 import { writeReport, type ReportJson } from '../report/index.ts';
 import { assembleReport } from './assemble.ts';
 import { ExperimentError } from './errors.ts';
-import { makeDir, nonEmptyDir, removeStaleTemporaries, writeFileAtomic, ioError } from './files.ts';
+import { makeDir, nonEmptyDir, removeEmptyDirs, removeStaleTemporaries, writeFileAtomic, ioError } from './files.ts';
+import type { ExperimentData } from './data.ts';
 import { parseResultFile, RESULT_FILE, runJob, type JobContext, type JobResult } from './job.ts';
 import { defaultExperimentOptions, validateOptions, type ExperimentOptions } from './options.ts';
 import { settingDifferences, shardJobs, type Plan } from './plan.ts';
 import { planExperiment, type Environment } from './context.ts';
 import type { ProgressSink } from './progress.ts';
-import { interrupted, runJobs, type FromWorker, type ToWorker, type WorkerLauncher } from './runner.ts';
+import { interrupted } from './interrupt.ts';
+import { runJobs, type FromWorker, type ToWorker } from './runner.ts';
 
 export { defaultExperimentOptions, validateOptions, parseSeeds, parseShard, type ExperimentOptions, type Shard } from './options.ts';
 export { ExperimentError, type ExperimentErrorCode } from './errors.ts';
@@ -66,7 +68,26 @@ export async function runExperiment(options: Partial<ExperimentOptions>, progres
   validateOptions(o);
   const t0 = performance.now();
   const { data, plan } = planExperiment(o, env);
+  const createdOut = !existsSync(o.out);
+  const planFile = join(o.out, PLAN_FILE);
+  const hadPlan = existsSync(planFile);
   await prepareOut(o);
+  try {
+    return await runPlanned(o, plan, data, progress, env, t0);
+  } catch (e) {
+    // A failed run keeps what it finished, never the empty folders (or the plan of nothing) it made on the way.
+    if ((e as { code?: string }).code !== 'interrupted') {
+      await removeEmptyDirs(o.out, createdOut);
+      if (!hadPlan && !existsSync(join(o.out, 'jobs'))) {
+        await fs.rm(planFile, { force: true });
+        await removeEmptyDirs(o.out, createdOut);
+      }
+    }
+    throw e;
+  }
+}
+
+async function runPlanned(o: ExperimentOptions, plan: Plan, data: ExperimentData, progress: ProgressSink, env: Environment, t0: number): Promise<ExperimentResult> {
   await recordPlan(o, plan);
   const jobs = shardJobs(plan.jobs, o.shard);
   progress.log(

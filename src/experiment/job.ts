@@ -16,6 +16,7 @@ import type { ExperimentOptions } from './options.ts';
 import { jobSettings, settingDifferences, type Job, type Plan, type PlanSettings } from './plan.ts';
 import { prefixed, type ProgressSink } from './progress.ts';
 import { trainJob } from './train-job.ts';
+import { interrupted } from './interrupt.ts';
 import { writeFileAtomic } from './files.ts';
 
 export const RESULT_VERSION = 1;
@@ -105,6 +106,12 @@ export interface JobContext {
   readonly progress: ProgressSink;
 }
 
+/** Lets a pending Ctrl-C reach its handler, then stops if it came: a finished training stays checkpointed, and --resume measures it. */
+async function checkInterrupt(o: ExperimentOptions): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (o.signal?.aborted) throw interrupted(o.out);
+}
+
 export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
   const { options: o, plan, data } = ctx;
   const done = await readJobResult(o.out, job, plan);
@@ -114,9 +121,11 @@ export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
   await fs.mkdir(dir, { recursive: true });
   const split = splitForSeed(data.prepared.labels, job.seed, o);
   const trained = await trainJob({ options: o, plan, data, job, split, dir, progress });
+  await checkInterrupt(o);
   const test = subset(data.prepared, split.test);
   const ids = split.test.map((i) => data.prepared.ids[i]!);
   const m = measure(trained.model, trained.params, test, ids, job.seed, o, progress);
+  await checkInterrupt(o);
   const run: ModelRun = {
     seed: job.seed,
     ...summariseMeasurement(m, o),

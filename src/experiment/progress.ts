@@ -17,7 +17,7 @@ export function prefixed(sink: ProgressSink, prefix: string): ProgressSink {
   return {
     start: (label, total, fields) => sink.start(`${prefix} ${label}`, total, fields),
     update: (done, fields) => sink.update(done, fields),
-    stop: (summary) => sink.stop(summary === undefined ? undefined : `${prefix}: ${summary}`),
+    stop: (summary) => sink.stop(summary),
     log: (line) => sink.log(`${prefix}: ${line}`),
   };
 }

@@ -9,6 +9,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { ExperimentError } from './errors.ts';
+import { interrupted } from './interrupt.ts';
 import { runJob, type JobContext, type JobResult } from './job.ts';
 import type { ExperimentOptions } from './options.ts';
 import type { Job } from './plan.ts';
@@ -47,9 +48,6 @@ async function runHere(context: JobContext, jobs: readonly Job[]): Promise<JobRe
   return results;
 }
 
-export function interrupted(out: string): ExperimentError {
-  return new ExperimentError('interrupted', `interrupted; finished jobs and checkpoints are in ${out} (rerun with --resume to continue)`);
-}
 
 /** Jobs dealt round-robin to K workers, each worker running its share in order. */
 function deal(jobs: readonly Job[], k: number): Job[][] {

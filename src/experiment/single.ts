@@ -7,7 +7,7 @@
 import { loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CnnParams, type SplitMetrics } from '../nn/index.ts';
 import type { ReportJson } from '../report/schema.ts';
 import { assembleReport } from './assemble.ts';
-import { splitForSeed, subset } from './data.ts';
+import { splitForSeed, subset, type SeedSplit } from './data.ts';
 import { ExperimentError } from './errors.ts';
 import { drawExamples } from './examples.ts';
 import { makeDir, nonEmptyDir } from './files.ts';
@@ -18,7 +18,7 @@ import { modelFromConfig } from './model.ts';
 import { defaultExperimentOptions, validateOptions, type ExperimentOptions } from './options.ts';
 import { settingDifferences } from './plan.ts';
 import type { ProgressSink } from './progress.ts';
-import { checkMeta, jobMeta, trainJob, SELECTED_FILE, type JobMeta } from './train-job.ts';
+import { trainJob, SELECTED_FILE, type JobMeta } from './train-job.ts';
 import { join } from 'node:path';
 import { ceilingsFor } from './ceiling.ts';
 
@@ -45,19 +45,30 @@ export async function trainOne(options: ExperimentOptions, lambda: number, progr
   return { checkpoint: join(o.out, SELECTED_FILE), selectedEpoch: trained.selectedEpoch, seconds: trained.seconds, test: scoreLogits(predict(trained.model, trained.params, test.x), test.y) };
 }
 
-/** The options a checkpoint was trained with; `explicit` options must agree with them. */
+/** Options that only change how a trained model is measured, so explain may take them from the command line. */
+const MEASUREMENT: readonly (keyof ExperimentOptions)[] = ['noiseDraws', 'noiseMask', 'integrator', 'flowSamples', 'flowSteps', 'examples', 'margin'];
+
+/** The options a checkpoint was trained with, with the measurement options given; other given options must agree. */
 function optionsOf(file: string, meta: JobMeta, explicit: Partial<ExperimentOptions>): ExperimentOptions {
   const recorded: Record<string, unknown> = { ...meta.settings, lambdas: [meta.lambda], seeds: [meta.seed] };
   const data = recorded.data === 'phantom' ? undefined : (recorded.data as string);
   delete recorded.data;
   delete recorded.numerics;
-  const fromCheckpoint = { ...defaultExperimentOptions, ...recorded, ...(data !== undefined ? { data } : {}) } as ExperimentOptions;
-  const conflicting = settingDifferences(
-    Object.fromEntries(Object.keys(explicit).map((k) => [k, (fromCheckpoint as unknown as Record<string, unknown>)[k]])),
-    explicit as Record<string, unknown>,
-  ).map((d) => d.replace(' there, ', ' given, ').replace(/ here$/, ' in the checkpoint'));
+  const trained = { ...defaultExperimentOptions, ...recorded, ...(data !== undefined ? { data } : {}) } as ExperimentOptions;
+  const given = Object.entries(explicit).filter(([k]) => !MEASUREMENT.includes(k as keyof ExperimentOptions));
+  const conflicting = settingDifferences(Object.fromEntries(given.map(([k]) => [k, (trained as unknown as Record<string, unknown>)[k]])), Object.fromEntries(given)).map((d) =>
+    d.replace(' there, ', ' given, ').replace(/ here$/, ' in the checkpoint'),
+  );
   if (conflicting.length) throw new ExperimentError('mismatch', `${file} was trained with other settings than those given (${conflicting.join('; ')}); drop these options to explain it as trained`);
-  return fromCheckpoint;
+  const measured = Object.fromEntries(Object.entries(explicit).filter(([k]) => MEASUREMENT.includes(k as keyof ExperimentOptions)));
+  return { ...trained, ...measured };
+}
+
+/** The data and split must be those the checkpoint was trained on. */
+function checkTrainedOn(file: string, meta: JobMeta, dataFingerprint: string, split: SeedSplit): void {
+  if (meta.dataFingerprint !== dataFingerprint) throw new ExperimentError('mismatch', `${file} was trained on other data (fingerprint ${meta.dataFingerprint}, these data ${dataFingerprint}); pass the data it was trained on`);
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+  if (!same(meta.split.test, split.test) || !same(meta.split.train, split.train)) throw new ExperimentError('mismatch', `${file}: the split of seed ${meta.seed} differs from the one it was trained with`);
 }
 
 export interface ExplainResult {
@@ -66,7 +77,7 @@ export interface ExplainResult {
 }
 
 /** Measures a trained checkpoint on the test split of the data and seed it was trained with. */
-export async function explainCheckpoint(file: string, explicit: Partial<ExperimentOptions>, runtime: Pick<ExperimentOptions, 'out' | 'examples'>, progress: ProgressSink, env: Environment): Promise<ExplainResult> {
+export async function explainCheckpoint(file: string, explicit: Partial<ExperimentOptions>, runtime: Pick<ExperimentOptions, 'out'>, progress: ProgressSink, env: Environment): Promise<ExplainResult> {
   const header = await readCheckpointHeader(file).catch((e: unknown) => {
     throw new ExperimentError('mismatch', `${file}: not a readable checkpoint (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   });
@@ -78,7 +89,7 @@ export async function explainCheckpoint(file: string, explicit: Partial<Experime
   const { data, plan } = planExperiment(o, { numerics: String(meta.settings.numerics ?? env.numerics) });
   const job = plan.jobs[0]!;
   const split = splitForSeed(data.prepared.labels, seed, o);
-  checkMeta(file, jobMeta(plan, job, split), meta);
+  checkTrainedOn(file, meta, data.fingerprint, split);
   const model = modelFromConfig(header.model, file);
   const loaded = await loadCheckpoint<CnnParams>(file, { model });
   const test = subset(data.prepared, split.test);

@@ -9,9 +9,12 @@
  * two-sided p-value Wilcoxon can give is 1/16 = 0.0625: it could never call a gain significant.
  * The t distribution's quantiles and CDF come from jStat.
  */
-import { jStat } from 'jstat';
+import jstat from 'jstat';
 import type { PairedDifference, SeedStat } from '../report/schema.ts';
 import { ExperimentError } from './errors.ts';
+
+// jstat is CommonJS: its named export exists only on the default (module.exports) object under ESM.
+const { jStat } = jstat;
 
 export const CONFIDENCE = 0.95;
 
