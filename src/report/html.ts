@@ -232,7 +232,7 @@ const modelsSection = (ctx: Context): SectionBody => {
     return shown.length === 0 ? html`<span class="muted">none</span>` : joinMarkup(shown.map(([k, v]) => html`<span class="flag" title="${k}">${prettyFeature(k)}: ${v}</span>`), ' ');
   };
   const row = (m: ModelResult) =>
-    html`<tr><th scope="row" class="model-cell">${dot(color(ctx, m))}${m.name}${m === ctx.headline.rewarded ? html` ${pill('pill-rew', 'beside the paper')}` : EMPTY}</th><td class="num">${m.kind === 'none' ? '0' : fmt(m.lambda)}</td><td class="num">${stat(m.balancedAccuracy)}</td><td class="num">${stat(m.auc)}</td><td class="num strong">${stat(m.spanAlignment)}</td><td class="num">${stat(m.flowSpanAlignment)}</td><td class="num">${stat(m.unexplained)}</td><td class="num">${stat(m.noise.S, fsmall)}</td><td class="num">${stat(m.selectedEpoch, (v) => v.toFixed(1))}</td><td>${flagsOf(m)}</td></tr>`;
+    html`<tr><th scope="row" class="model-cell">${dot(color(ctx, m))}${m.name}${m === ctx.headline.rewarded || m === ctx.headline.baseline ? html`<span class="note">beside the paper</span>` : EMPTY}</th><td class="num">${m.kind === 'none' ? '0' : fmt(m.lambda)}</td><td class="num">${stat(m.balancedAccuracy)}</td><td class="num">${stat(m.auc)}</td><td class="num strong">${stat(m.spanAlignment)}</td><td class="num">${stat(m.flowSpanAlignment)}</td><td class="num">${stat(m.unexplained)}</td><td class="num">${stat(m.noise.S, fsmall)}</td><td class="num">${stat(m.selectedEpoch, (v) => v.toFixed(1))}</td><td>${flagsOf(m)}</td></tr>`;
   const table = html`<div class="table-scroll"><table class="data stacked"><thead><tr><th>model</th><th class="num">λ</th><th class="num">bal. acc.</th><th class="num">AUC</th><th class="num">A</th><th class="num">F<sub>A</sub></th><th class="num">unexplained</th><th class="num">noise S</th><th class="num">kept epoch</th><th>flags (all seeds)</th></tr></thead><tbody>${ctx.models.map(row)}</tbody></table></div>`;
   return {
     title: 'Models',
@@ -318,7 +318,8 @@ const learningPlot = (ctx: Context, m: ModelResult, title: string, yLabel: strin
     series: [curve('training', trainC, '#9ca3af', true), curve('validation', valC, c, false), selected],
     xLabel: 'epoch',
     yLabel,
-    xDomain: [0, Math.max(1, ...m.runs.flatMap((r) => r.history.map((h) => h.epoch)))],
+    // Half an epoch either side, so the first and last epochs' marks are not cut off.
+    xDomain: [-0.5, Math.max(1, ...m.runs.flatMap((r) => r.history.map((h) => h.epoch))) + 0.5],
     width: 560,
     height: 260,
     ...(kind === 'accuracy' ? { hLines: [{ at: ctx.report.paper.balancedAccuracy, label: `paper ${fmt(ctx.report.paper.balancedAccuracy)}`, color: '#c2410c', labelAt: 'start' as const }] } : {}),

@@ -91,6 +91,7 @@ code.json{white-space:pre-wrap;word-break:break-word;background:none;padding:0}
 .ci{color:var(--muted);font-size:.86em;white-space:nowrap}
 .mean{font-weight:600}
 table.stacked .ci{display:block;font-size:.8em}
+table.stacked .flag{white-space:normal}
 .tile-value .ci{font-size:14px;font-weight:500}
 .callout{border-left:4px solid var(--accent);background:#f6f8fc;border-radius:8px;padding:10px 14px;margin:14px 0 0;color:var(--ink2);font-size:14px}
 .callout.good{border-color:#15803d;background:#f0faf3}.callout.warn{border-color:#b45309;background:#fdf8ee}
