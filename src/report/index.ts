@@ -10,7 +10,8 @@ import { renderHtml } from './html.ts';
 import { validateReport, type ReportJson } from './schema.ts';
 
 export * from './schema.ts';
-export { renderHtml, selectComparison, BALANCED_ACCURACY_TOLERANCE, type Comparison } from './html.ts';
+export { renderHtml, headlineComparison, SECTIONS, type Headline } from './html.ts';
+export { html, escapeText, isMarkup, ReportRenderError, type Markup } from './markup.ts';
 export { sampleReport, type SampleOptions } from './sample.ts';
 export { PAPER_ASSUMPTIONS } from './assumptions.ts';
 

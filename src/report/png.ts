@@ -1,11 +1,11 @@
 /**
- * Images for the report: colour-mapped PNGs as data URIs (pngjs), and the
- * colour bars that explain them.
+ * Images for the report: colour-mapped PNGs and gradient overlays as data URIs (pngjs).
  *
  * - 'gray': linear from the image's min (black) to its max (white).
  * - 'diverging': blue–white–red, symmetric around 0 (±max|v|), so white means
  *   zero and the two signs have equal weight.
  */
+import { quantileSorted } from 'd3-array';
 import { PNG } from 'pngjs';
 import type { Colormap } from './schema.ts';
 import { interpolate } from './svg.ts';
@@ -76,36 +76,73 @@ const outline = (mask: readonly number[], w: number, h: number): Uint8Array => {
 };
 
 export interface EncodeOpts {
-  readonly mask?: readonly number[];
+  readonly mask?: readonly number[] | undefined;
   /** Integer upscaling factor (nearest neighbour), for tiny images; default 1. */
   readonly scale?: number;
   /** Value range to map instead of the image's own (e.g. shared by the frames of a flow path). */
   readonly range?: ColorRange;
 }
 
-/** Encode a row-major image as PNG bytes under a colormap. */
-export const encodePng = (width: number, height: number, data: readonly number[], colormap: Colormap, opts: EncodeOpts = {}): Buffer => {
-  const s = Math.max(1, Math.floor(opts.scale ?? 1));
-  const range = opts.range ?? colorRange(data, colormap);
-  const edge = opts.mask !== undefined ? outline(opts.mask, width, height) : undefined;
-  const png = new PNG({ width: width * s, height: height * s, colorType: 2, inputHasAlpha: false });
+/** PNG bytes of a width × height image whose pixel i has colour `pixel(i)`, upscaled by `scale`. */
+const writePng = (width: number, height: number, pixel: (i: number) => RGB, scale = 1): Buffer => {
+  const s = Math.max(1, Math.floor(scale));
   const W = width * s;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const rgb = edge !== undefined && edge[i] === 1 ? MASK_RGB : mapColor(data[i] ?? 0, colormap, range);
-      for (let dy = 0; dy < s; dy++) {
-        for (let dx = 0; dx < s; dx++) {
-          const o = ((y * s + dy) * W + (x * s + dx)) * 4;
-          png.data[o] = Math.round(rgb[0]);
-          png.data[o + 1] = Math.round(rgb[1]);
-          png.data[o + 2] = Math.round(rgb[2]);
-          png.data[o + 3] = 255;
-        }
-      }
+  const png = new PNG({ width: W, height: height * s, colorType: 2, inputHasAlpha: false });
+  for (let y = 0; y < height * s; y++) {
+    for (let x = 0; x < W; x++) {
+      const rgb = pixel(Math.floor(y / s) * width + Math.floor(x / s));
+      const o = (y * W + x) * 4;
+      png.data[o] = Math.round(rgb[0]);
+      png.data[o + 1] = Math.round(rgb[1]);
+      png.data[o + 2] = Math.round(rgb[2]);
+      png.data[o + 3] = 255;
     }
   }
   return PNG.sync.write(png, { colorType: 2 });
+};
+
+/** Encode a row-major image as PNG bytes under a colormap. */
+export const encodePng = (width: number, height: number, data: readonly number[], colormap: Colormap, opts: EncodeOpts = {}): Buffer => {
+  const range = opts.range ?? colorRange(data, colormap);
+  const edge = opts.mask !== undefined ? outline(opts.mask, width, height) : undefined;
+  return writePng(width, height, (i) => (edge !== undefined && edge[i] === 1 ? MASK_RGB : mapColor(data[i] ?? 0, colormap, range)), opts.scale);
+};
+
+export interface OverlayOpts {
+  readonly mask?: readonly number[] | undefined;
+  /** Opacity of the strongest gradient (default 0.85); a zero gradient leaves the CT as it is. */
+  readonly alpha?: number;
+  /** Quantile of |gradient| that saturates the colours (default 0.98: a few outliers do not wash the rest out). */
+  readonly clip?: number;
+}
+
+/** The magnitude at which an overlay's colours saturate: a high quantile of |v| (0 for an all-zero map). */
+export const overlayScale = (heat: readonly number[], clip = 0.98): number => {
+  const mags = heat.map(Math.abs).filter(Number.isFinite).sort((a, b) => a - b);
+  const q = quantileSorted(mags, clip) ?? 0;
+  return q > 0 ? q : (mags[mags.length - 1] ?? 0);
+};
+
+/**
+ * A signed map blended over a gray image, the view of Captum's `visualize_image_attr`
+ * (blended_heat_map) and MONAI's `blend_images`: each pixel mixes the CT's gray with the diverging
+ * colour of its value, with an opacity that grows with |value|, so only where the gradient acts is
+ * the CT tinted (red where raising the pixel raises the output, blue where it lowers it).
+ */
+export const encodeOverlay = (width: number, height: number, base: readonly number[], heat: readonly number[], opts: OverlayOpts = {}): Buffer => {
+  const gray = colorRange(base, 'gray');
+  const m = overlayScale(heat, opts.clip);
+  const heatRange: ColorRange = { min: -m, max: m };
+  const alpha = opts.alpha ?? 0.85;
+  const edge = opts.mask !== undefined ? outline(opts.mask, width, height) : undefined;
+  return writePng(width, height, (i) => {
+    if (edge !== undefined && edge[i] === 1) return MASK_RGB;
+    const g = mapColor(base[i] ?? 0, 'gray', gray);
+    const v = heat[i] ?? 0;
+    const a = m > 0 ? alpha * Math.min(1, Math.abs(v) / m) : 0;
+    const c = mapColor(Math.max(-m, Math.min(m, v)), 'diverging', heatRange);
+    return [g[0] * (1 - a) + c[0] * a, g[1] * (1 - a) + c[1] * a, g[2] * (1 - a) + c[2] * a];
+  });
 };
 
 export const pngDataUri = (bytes: Buffer): string => `data:image/png;base64,${bytes.toString('base64')}`;
@@ -113,10 +150,3 @@ export const pngDataUri = (bytes: Buffer): string => `data:image/png;base64,${by
 /** PNG data URI for an image under a colormap. */
 export const imageDataUri = (width: number, height: number, data: readonly number[], colormap: Colormap, opts: EncodeOpts = {}): string =>
   pngDataUri(encodePng(width, height, data, colormap, opts));
-
-/** A 256 × 1 colour-bar strip for a colormap, as a data URI (stretched by CSS). */
-export const colorbarDataUri = (colormap: Colormap): string => {
-  const n = 256;
-  const data = Array.from({ length: n }, (_, i) => (colormap === 'diverging' ? (i / (n - 1)) * 2 - 1 : i / (n - 1)));
-  return imageDataUri(n, 1, data, colormap);
-};

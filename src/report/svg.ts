@@ -1,20 +1,20 @@
 /**
- * Small plain-SVG plotting helpers for the report: scales with nice ticks,
- * axes, scatter/line plots, grouped box-and-strip plots and bar charts.
+ * Plain-SVG plots for the report: line and scatter plots with error bars and bands, grouped box
+ * and strip plots, and row charts (bars or points with intervals and per-seed dots).
  *
- * Every function returns an `<svg>` string meant to be inlined in HTML (no
- * xmlns needed, no ids, so any number can share a page). Coordinates are in
- * viewBox units; the SVG scales to its container's width, never above its
- * natural size.
+ * Scales, ticks and quantiles come from d3-scale and d3-array, paths from d3-shape: none of them
+ * needs a DOM, so the report stays a static page without scripts. Every function returns `Markup`
+ * (./markup.ts) meant to be inlined in HTML (no ids, so any number can share a page); coordinates
+ * are in viewBox units and the SVG scales to its container's width, never above its natural size.
  */
+import { extent as d3extent, quantileSorted } from 'd3-array';
+import { scaleLinear, scaleLog } from 'd3-scale';
+import { area, line } from 'd3-shape';
+import { EMPTY, html, joinMarkup, type Markup } from './markup.ts';
 
 // ---------------------------------------------------------------------------
-// Text and numbers
+// Numbers
 // ---------------------------------------------------------------------------
-
-/** Escape text for HTML/SVG content and attribute values. */
-export const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** Compact number formatting for labels: 3 significant digits, no trailing zeros. */
 export const fmt = (v: number, digits = 3): string => {
@@ -28,116 +28,73 @@ export const fmt = (v: number, digits = 3): string => {
   return String(Number(v.toPrecision(digits)));
 };
 
-/** A number rounded to at most 3 decimals, as SVG coordinates. */
-const r = (v: number): string => String(Math.round(v * 100) / 100);
-
-// ---------------------------------------------------------------------------
-// Scales
-// ---------------------------------------------------------------------------
-
-export interface Scale {
-  (v: number): number;
-  readonly kind: 'linear' | 'log';
-  readonly domain: readonly [number, number];
-  readonly range: readonly [number, number];
-  readonly ticks: readonly number[];
-  readonly format: (v: number) => string;
-}
-
-/** Step of 1, 2 or 5 × 10^k giving about `count` intervals over [lo, hi]. */
-export const niceStep = (lo: number, hi: number, count: number): number => {
-  const span = Math.abs(hi - lo) || Math.abs(hi) || 1;
-  const raw = span / Math.max(1, count);
-  const p = Math.pow(10, Math.floor(Math.log10(raw)));
-  const m = raw / p;
-  return (m < 1.5 ? 1 : m < 3 ? 2 : m < 7 ? 5 : 10) * p;
-};
-
-/** Round ticks covering [lo, hi] (inclusive of the nice ends). */
-export const niceTicks = (lo: number, hi: number, count = 5): number[] => {
-  if (lo === hi) return [lo];
-  const step = niceStep(lo, hi, count);
-  const start = Math.ceil(lo / step - 1e-9) * step;
-  const out: number[] = [];
-  for (let v = start; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
-  return out;
-};
-
-/** Extend [lo, hi] to nice boundaries; a degenerate range is widened. */
-export const niceDomain = (lo: number, hi: number, count = 5): [number, number] => {
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
-  if (lo === hi) {
-    const d = lo === 0 ? 1 : Math.abs(lo) * 0.1;
-    lo -= d;
-    hi += d;
-  }
-  const step = niceStep(lo, hi, count);
-  return [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step];
-};
-
-export const linearScale = (
-  domain: readonly [number, number],
-  range: readonly [number, number],
-  opts: { nice?: boolean; ticks?: number; format?: (v: number) => string } = {},
-): Scale => {
-  const count = opts.ticks ?? 5;
-  const d: [number, number] = opts.nice === false ? [domain[0], domain[1] === domain[0] ? domain[0] + 1 : domain[1]] : niceDomain(domain[0], domain[1], count);
-  const [d0, d1] = d;
-  const [r0, r1] = range;
-  const f = ((v: number) => r0 + ((v - d0) / (d1 - d0)) * (r1 - r0)) as Scale;
-  const step = niceStep(d0, d1, count);
-  const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  const format = opts.format ?? ((v: number) => (Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? fmt(v) : v.toFixed(Math.min(digits, 6))));
-  return Object.assign(f, { kind: 'linear' as const, domain: d, range, ticks: niceTicks(d0, d1, count), format });
-};
+/** A coordinate rounded to 2 decimals. */
+const r = (v: number): number => Math.round(v * 100) / 100;
 
 const SUPERSCRIPT: Readonly<Record<string, string>> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
 
 /** 10 to an integer power, as text with a superscript exponent ("10⁻³"). */
 export const pow10 = (e: number): string => `10${String(e).split('').map((c) => SUPERSCRIPT[c] ?? c).join('')}`;
 
-/** The same scale with other tick positions. */
-export const withTicks = (s: Scale, ticks: readonly number[]): Scale =>
-  Object.assign((v: number) => s(v), { kind: s.kind, domain: s.domain, range: s.range, format: s.format, ticks });
+/** [min, max] of the finite values; [0, 1] when there are none. */
+export const finiteExtent = (vs: readonly number[]): [number, number] => {
+  const [lo, hi] = d3extent(vs.filter((v) => Number.isFinite(v)));
+  return lo === undefined || hi === undefined ? [0, 1] : [lo, hi];
+};
 
-/** Base-10 log scale; the domain is widened to whole decades. */
+// ---------------------------------------------------------------------------
+// Scales (d3-scale)
+// ---------------------------------------------------------------------------
+
+export interface Scale {
+  (v: number): number;
+  readonly kind: 'linear' | 'log';
+  readonly domain: readonly [number, number];
+  readonly ticks: readonly number[];
+  readonly format: (v: number) => string;
+}
+
+const asScale = (f: (v: number) => number, kind: Scale['kind'], domain: readonly [number, number], ticks: readonly number[], format: (v: number) => string): Scale =>
+  Object.assign((v: number) => f(v), { kind, domain, ticks, format });
+
+/** A linear scale; unless `nice` is false its domain is extended to round ticks (a point domain is widened). */
+export const linearScale = (domain: readonly [number, number], range: readonly [number, number], opts: { nice?: boolean; ticks?: number; format?: (v: number) => string } = {}): Scale => {
+  const count = opts.ticks ?? 5;
+  let [lo, hi] = domain;
+  if (lo === hi) [lo, hi] = lo === 0 ? [0, 1] : [lo - Math.abs(lo) * 0.1, hi + Math.abs(hi) * 0.1];
+  const s = scaleLinear().domain([lo, hi]).range([range[0], range[1]]);
+  if (opts.nice !== false) s.nice(count);
+  const [d0, d1] = s.domain() as [number, number];
+  return asScale(s, 'linear', [d0, d1], s.ticks(count), opts.format ?? s.tickFormat(count));
+};
+
+/** The same scale with other tick positions. */
+export const withTicks = (s: Scale, ticks: readonly number[]): Scale => asScale(s, s.kind, s.domain, ticks, s.format);
+
+/** Base-10 log scale over whole decades, ticked at powers of ten. */
 export const logScale = (domain: readonly [number, number], range: readonly [number, number]): Scale => {
   const lo = Math.max(domain[0], Number.MIN_VALUE);
-  const hi = Math.max(domain[1], lo * 10);
-  const e0 = Math.floor(Math.log10(lo) + 1e-9);
-  const e1 = Math.max(e0 + 1, Math.ceil(Math.log10(hi) - 1e-9));
-  const [r0, r1] = range;
-  const f = ((v: number) => r0 + ((Math.log10(Math.max(v, Math.pow(10, e0))) - e0) / (e1 - e0)) * (r1 - r0)) as Scale;
-  const ticks: number[] = [];
-  const every = Math.max(1, Math.ceil((e1 - e0) / 6));
-  for (let e = e0; e <= e1; e += every) ticks.push(Math.pow(10, e));
+  const s = scaleLog().domain([lo, Math.max(domain[1], lo * 10)]).range([range[0], range[1]]).nice().clamp(true);
+  const [d0, d1] = s.domain() as [number, number];
+  const decades = s.ticks().filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
+  const every = Math.max(1, Math.ceil((decades.length - 1) / 6));
   const format = (v: number): string => {
     const e = Math.round(Math.log10(v));
     return e >= -2 && e <= 3 ? String(Number(v.toPrecision(3))) : pow10(e);
   };
-  return Object.assign(f, { kind: 'log' as const, domain: [Math.pow(10, e0), Math.pow(10, e1)] as const, range, ticks, format });
+  return asScale(s, 'log', [d0, d1], decades.filter((_, i) => i % every === 0), format);
 };
 
 // ---------------------------------------------------------------------------
-// Statistics for box plots
+// Box statistics (d3-array quantiles, type 7)
 // ---------------------------------------------------------------------------
-
-/** Linear-interpolation quantile (type 7) of sorted values. */
-export const quantileSorted = (sorted: readonly number[], q: number): number => {
-  if (sorted.length === 0) return NaN;
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const a = sorted[lo] as number;
-  const b = sorted[Math.min(lo + 1, sorted.length - 1)] as number;
-  return a + (h - lo) * (b - a);
-};
 
 export interface BoxStats {
   readonly q1: number;
   readonly median: number;
   readonly q3: number;
   readonly mean: number;
-  /** Whiskers: most extreme values within 1.5 IQR of the box. */
+  /** Whiskers: the most extreme values within 1.5 IQR of the box. */
   readonly lo: number;
   readonly hi: number;
   readonly n: number;
@@ -146,93 +103,54 @@ export interface BoxStats {
 export const boxStats = (values: readonly number[]): BoxStats | undefined => {
   if (values.length === 0) return undefined;
   const s = [...values].sort((a, b) => a - b);
-  const q1 = quantileSorted(s, 0.25);
-  const median = quantileSorted(s, 0.5);
-  const q3 = quantileSorted(s, 0.75);
+  const q = (p: number) => quantileSorted(s, p) as number;
+  const [q1, median, q3] = [q(0.25), q(0.5), q(0.75)];
   const iqr = q3 - q1;
-  const lo = s.find((v) => v >= q1 - 1.5 * iqr) ?? q1;
-  let hi = q3;
-  for (let i = s.length - 1; i >= 0; i--) {
-    if ((s[i] as number) <= q3 + 1.5 * iqr) {
-      hi = s[i] as number;
-      break;
-    }
-  }
+  const inside = s.filter((v) => v >= q1 - 1.5 * iqr && v <= q3 + 1.5 * iqr);
   const mean = s.reduce((a, b) => a + b, 0) / s.length;
-  return { q1, median, q3, mean, lo, hi, n: s.length };
+  return { q1, median, q3, mean, lo: inside[0] ?? q1, hi: inside[inside.length - 1] ?? q3, n: s.length };
 };
 
 // ---------------------------------------------------------------------------
 // Frame, axes, legend
 // ---------------------------------------------------------------------------
 
-export interface Margin {
-  readonly top: number;
-  readonly right: number;
-  readonly bottom: number;
-  readonly left: number;
-}
-
 export interface Frame {
   readonly width: number;
   readonly height: number;
-  readonly margin: Margin;
+  readonly margin: { readonly top: number; readonly right: number; readonly bottom: number; readonly left: number };
 }
 
-export const inner = (f: Frame) => ({
-  x0: f.margin.left,
-  x1: f.width - f.margin.right,
-  y0: f.margin.top,
-  y1: f.height - f.margin.bottom,
-});
+export const inner = (f: Frame) => ({ x0: f.margin.left, x1: f.width - f.margin.right, y0: f.margin.top, y1: f.height - f.margin.bottom });
 
 /** Wrap plot content in an accessible, responsive `<svg>`. */
-export const svgDoc = (width: number, height: number, body: string, opts: { title: string; className?: string }): string =>
-  `<svg class="plot${opts.className !== undefined ? ` ${esc(opts.className)}` : ''}" viewBox="0 0 ${width} ${height}" ` +
-  `width="${width}" height="${height}" style="width:100%;max-width:${width}px;height:auto" role="img" ` +
-  `aria-label="${esc(opts.title)}" font-family="inherit"><title>${esc(opts.title)}</title>${body}</svg>`;
+export const svgDoc = (width: number, height: number, body: Markup, opts: { title: string; className?: string | undefined }): Markup =>
+  html`<svg class="plot ${opts.className ?? ''}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="width:100%;max-width:${width}px;height:auto" role="img" aria-label="${opts.title}" font-family="inherit"><title>${opts.title}</title>${body}</svg>`;
 
 export interface AxisOpts {
   readonly xLabel?: string;
   readonly yLabel?: string;
-  /** Draw horizontal grid lines at the y ticks (default true). */
-  readonly yGrid?: boolean;
-  /** Draw vertical grid lines at the x ticks (default false). */
+  /** Draw vertical grid lines at the x ticks (default false); horizontal ones are always drawn. */
   readonly xGrid?: boolean;
-  /** Skip the x axis ticks/labels (for categorical x). */
-  readonly noXTicks?: boolean;
 }
 
-/** Axis lines, ticks, tick labels, grid lines and axis titles. */
-export const axes = (frame: Frame, x: Scale | undefined, y: Scale, opts: AxisOpts = {}): string => {
+const TICK = '#8a919c';
+const GRID = '#e6e8ec';
+
+/** Axis lines, ticks, tick labels, grid lines and axis titles; `x` undefined for a categorical x. */
+export const axes = (frame: Frame, x: Scale | undefined, y: Scale, opts: AxisOpts = {}): Markup => {
   const { x0, x1, y0, y1 } = inner(frame);
-  const parts: string[] = [];
-  for (const t of y.ticks) {
-    const yy = y(t);
-    if (yy < y0 - 0.5 || yy > y1 + 0.5) continue;
-    if (opts.yGrid !== false) parts.push(`<line class="grid" x1="${r(x0)}" x2="${r(x1)}" y1="${r(yy)}" y2="${r(yy)}" stroke="#e6e8ec" />`);
-    parts.push(`<line x1="${r(x0 - 4)}" x2="${r(x0)}" y1="${r(yy)}" y2="${r(yy)}" stroke="#8a919c" />`);
-    parts.push(`<text class="tick" x="${r(x0 - 7)}" y="${r(yy)}" text-anchor="end" dominant-baseline="middle" font-size="11" fill="#4b5563">${esc(y.format(t))}</text>`);
-  }
-  if (x !== undefined && opts.noXTicks !== true) {
-    for (const t of x.ticks) {
-      const xx = x(t);
-      if (xx < x0 - 0.5 || xx > x1 + 0.5) continue;
-      if (opts.xGrid === true) parts.push(`<line class="grid" x1="${r(xx)}" x2="${r(xx)}" y1="${r(y0)}" y2="${r(y1)}" stroke="#e6e8ec" />`);
-      parts.push(`<line x1="${r(xx)}" x2="${r(xx)}" y1="${r(y1)}" y2="${r(y1 + 4)}" stroke="#8a919c" />`);
-      parts.push(`<text class="tick" x="${r(xx)}" y="${r(y1 + 16)}" text-anchor="middle" font-size="11" fill="#4b5563">${esc(x.format(t))}</text>`);
-    }
-  }
-  parts.push(`<line x1="${r(x0)}" x2="${r(x0)}" y1="${r(y0)}" y2="${r(y1)}" stroke="#8a919c" />`);
-  parts.push(`<line x1="${r(x0)}" x2="${r(x1)}" y1="${r(y1)}" y2="${r(y1)}" stroke="#8a919c" />`);
-  if (opts.xLabel !== undefined) {
-    parts.push(`<text class="axis-label" x="${r((x0 + x1) / 2)}" y="${r(frame.height - 6)}" text-anchor="middle" font-size="12" fill="#1f2937">${esc(opts.xLabel)}</text>`);
-  }
-  if (opts.yLabel !== undefined) {
-    const cy = (y0 + y1) / 2;
-    parts.push(`<text class="axis-label" transform="translate(14 ${r(cy)}) rotate(-90)" text-anchor="middle" font-size="12" fill="#1f2937">${esc(opts.yLabel)}</text>`);
-  }
-  return parts.join('');
+  const yTicks = y.ticks.filter((t) => y(t) >= y0 - 0.5 && y(t) <= y1 + 0.5);
+  const xTicks = x === undefined ? [] : x.ticks.filter((t) => x(t) >= x0 - 0.5 && x(t) <= x1 + 0.5);
+  return html`${yTicks.map((t) => {
+    const yy = r(y(t));
+    return html`<line class="grid" x1="${x0}" x2="${x1}" y1="${yy}" y2="${yy}" stroke="${GRID}" /><line x1="${x0 - 4}" x2="${x0}" y1="${yy}" y2="${yy}" stroke="${TICK}" /><text class="tick" x="${x0 - 7}" y="${yy}" text-anchor="end" dominant-baseline="middle" font-size="11" fill="#4b5563">${y.format(t)}</text>`;
+  })}${xTicks.map((t) => {
+    const xx = r((x as Scale)(t));
+    return html`${opts.xGrid === true ? html`<line class="grid" x1="${xx}" x2="${xx}" y1="${y0}" y2="${y1}" stroke="${GRID}" />` : EMPTY}<line x1="${xx}" x2="${xx}" y1="${y1}" y2="${y1 + 4}" stroke="${TICK}" /><text class="tick" x="${xx}" y="${y1 + 16}" text-anchor="middle" font-size="11" fill="#4b5563">${(x as Scale).format(t)}</text>`;
+  })}<line x1="${x0}" x2="${x0}" y1="${y0}" y2="${y1}" stroke="${TICK}" /><line x1="${x0}" x2="${x1}" y1="${y1}" y2="${y1}" stroke="${TICK}" />${
+    opts.xLabel !== undefined ? html`<text class="axis-label" x="${r((x0 + x1) / 2)}" y="${frame.height - 6}" text-anchor="middle" font-size="12" fill="#1f2937">${opts.xLabel}</text>` : EMPTY
+  }${opts.yLabel !== undefined ? html`<text class="axis-label" transform="translate(14 ${r((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle" font-size="12" fill="#1f2937">${opts.yLabel}</text>` : EMPTY}`;
 };
 
 export type Marker = 'circle' | 'diamond' | 'square';
@@ -240,50 +158,80 @@ export type Marker = 'circle' | 'diamond' | 'square';
 export interface LegendItem {
   readonly name: string;
   readonly color: string;
-  readonly dash?: boolean;
-  readonly marker?: Marker;
-  readonly hollow?: boolean;
-  /** 'line' draws a short line, 'box' a filled square, 'marker' the marker only. */
-  readonly swatch?: 'line' | 'box' | 'marker';
+  readonly dash?: boolean | undefined;
+  readonly marker?: Marker | undefined;
+  readonly hollow?: boolean | undefined;
+  /** 'line' draws a short line, 'box' a filled square, 'marker' the marker only, 'band' a translucent strip. */
+  readonly swatch?: 'line' | 'box' | 'marker' | 'band';
 }
 
-const markerShape = (m: Marker, x: number, y: number, size: number, fill: string, stroke: string): string => {
+export const markerShape = (m: Marker, x: number, y: number, size: number, fill: string, stroke: string): Markup => {
   if (m === 'diamond') {
     const s = size * 1.3;
-    return `<path d="M${r(x)} ${r(y - s)}L${r(x + s)} ${r(y)}L${r(x)} ${r(y + s)}L${r(x - s)} ${r(y)}Z" fill="${fill}" stroke="${stroke}" stroke-width="1.6" />`;
+    return html`<path d="M${r(x)} ${r(y - s)}L${r(x + s)} ${r(y)}L${r(x)} ${r(y + s)}L${r(x - s)} ${r(y)}Z" fill="${fill}" stroke="${stroke}" stroke-width="1.6" />`;
   }
-  if (m === 'square') return `<rect x="${r(x - size)}" y="${r(y - size)}" width="${r(size * 2)}" height="${r(size * 2)}" fill="${fill}" stroke="${stroke}" stroke-width="1.4" />`;
-  return `<circle cx="${r(x)}" cy="${r(y)}" r="${r(size)}" fill="${fill}" stroke="${stroke}" stroke-width="1.4" />`;
+  if (m === 'square') return html`<rect x="${r(x - size)}" y="${r(y - size)}" width="${r(size * 2)}" height="${r(size * 2)}" fill="${fill}" stroke="${stroke}" stroke-width="1.4" />`;
+  return html`<circle cx="${r(x)}" cy="${r(y)}" r="${r(size)}" fill="${fill}" stroke="${stroke}" stroke-width="1.4" />`;
+};
+
+const swatchOf = (it: LegendItem, cx: number, cy: number): Markup => {
+  const swatch = it.swatch ?? (it.marker !== undefined ? 'marker' : 'line');
+  if (swatch === 'box' || swatch === 'band') {
+    const op = swatch === 'band' ? 0.2 : it.hollow === true ? 0.25 : 0.85;
+    return html`<rect x="${r(cx)}" y="${r(cy - 5)}" width="18" height="10" rx="2" fill="${it.color}" fill-opacity="${op}" stroke="${swatch === 'band' ? 'none' : it.color}" />`;
+  }
+  if (swatch === 'line') {
+    return html`<line x1="${r(cx)}" x2="${r(cx + 18)}" y1="${r(cy)}" y2="${r(cy)}" stroke="${it.color}" stroke-width="2.2"${it.dash === true ? html` stroke-dasharray="4 3"` : EMPTY} />${
+      it.marker !== undefined ? markerShape(it.marker, cx + 9, cy, 3.2, it.hollow === true ? '#fff' : it.color, it.color) : EMPTY
+    }`;
+  }
+  return markerShape(it.marker ?? 'circle', cx + 9, cy, 4, it.hollow === true ? '#fff' : it.color, it.color);
 };
 
 /** A horizontal legend laid out left to right from (x, y), wrapping at maxWidth. */
-export const legend = (items: readonly LegendItem[], x: number, y: number, maxWidth: number): { svg: string; height: number } => {
-  const parts: string[] = [];
+export const legend = (items: readonly LegendItem[], x: number, y: number, maxWidth: number): { svg: Markup; height: number } => {
+  const parts: Markup[] = [];
   let cx = x;
   let cy = y;
   for (const it of items) {
-    const w = 26 + it.name.length * 6.6 + 14;
+    const w = 26 + textWidth(it.name, 11.5) + 14;
     if (cx + w > x + maxWidth && cx > x) {
       cx = x;
       cy += 18;
     }
-    const swatch = it.swatch ?? (it.marker !== undefined ? 'marker' : 'line');
-    if (swatch === 'box') {
-      parts.push(`<rect x="${r(cx)}" y="${r(cy - 5)}" width="18" height="10" rx="2" fill="${it.color}" fill-opacity="${it.hollow === true ? 0.25 : 0.85}" stroke="${it.color}" />`);
-    } else if (swatch === 'line') {
-      parts.push(`<line x1="${r(cx)}" x2="${r(cx + 18)}" y1="${r(cy)}" y2="${r(cy)}" stroke="${it.color}" stroke-width="2.2"${it.dash === true ? ' stroke-dasharray="4 3"' : ''} />`);
-      if (it.marker !== undefined) parts.push(markerShape(it.marker, cx + 9, cy, 3.2, it.hollow === true ? '#fff' : it.color, it.color));
-    } else {
-      parts.push(markerShape(it.marker ?? 'circle', cx + 9, cy, 4, it.hollow === true ? '#fff' : it.color, it.color));
-    }
-    parts.push(`<text x="${r(cx + 24)}" y="${r(cy)}" dominant-baseline="middle" font-size="11.5" fill="#374151">${esc(it.name)}</text>`);
+    parts.push(html`${swatchOf(it, cx, cy)}<text x="${r(cx + 24)}" y="${r(cy)}" dominant-baseline="middle" font-size="11.5" fill="#374151">${it.name}</text>`);
     cx += w;
   }
-  return { svg: `<g class="legend">${parts.join('')}</g>`, height: cy - y + 18 };
+  return { svg: items.length === 0 ? EMPTY : html`<g class="legend">${parts}</g>`, height: items.length === 0 ? 0 : cy - y + 18 };
 };
 
+/** Approximate width of text in the page's sans-serif font. */
+const textWidth = (t: string, size = 11): number => t.length * size * 0.56;
+
+export interface RefLine {
+  readonly at: number;
+  readonly label: string;
+  readonly color: string;
+  /** Where the label goes: 'start' puts it at the left end (horizontal) or left of the line (vertical). */
+  readonly labelAt?: 'start' | 'end';
+}
+
+/** Dashed reference lines across the plot: horizontal at y values, or vertical at x values. */
+const refLines = (lines: readonly RefLine[], orient: 'h' | 'v', pos: (v: number) => number, box: ReturnType<typeof inner>): Markup =>
+  joinMarkup(
+    lines.map((l) => {
+      const p = r(pos(l.at));
+      if (orient === 'h') {
+        const start = l.labelAt === 'start';
+        return html`<line class="ref-line" x1="${box.x0}" x2="${box.x1}" y1="${p}" y2="${p}" stroke="${l.color}" stroke-dasharray="5 4" stroke-width="1.3" /><text x="${start ? box.x0 + 6 : box.x1 - 4}" y="${p - 5}" text-anchor="${start ? 'start' : 'end'}" font-size="10.5" fill="${l.color}" paint-order="stroke" stroke="#fff" stroke-width="3">${l.label}</text>`;
+      }
+      const before = l.labelAt === 'start';
+      return html`<line class="ref-line" x1="${p}" x2="${p}" y1="${box.y0 - 4}" y2="${box.y1}" stroke="${l.color}" stroke-dasharray="5 4" stroke-width="1.3" /><text x="${before ? p - 4 : p + 4}" y="${box.y0 + 6}" text-anchor="${before ? 'end' : 'start'}" font-size="10.5" fill="${l.color}" paint-order="stroke" stroke="#fff" stroke-width="3">${l.label}</text>`;
+    }),
+  );
+
 // ---------------------------------------------------------------------------
-// Scatter and line plots
+// Line and scatter plots with error bars and bands
 // ---------------------------------------------------------------------------
 
 export interface XYPoint {
@@ -291,18 +239,25 @@ export interface XYPoint {
   readonly y: number;
   /** Text drawn beside the point. */
   readonly label?: string;
+  /** Interval in x and in y, drawn as error bars. */
+  readonly xErr?: readonly [number, number];
+  readonly yErr?: readonly [number, number];
 }
 
 export interface XYSeries {
   readonly name: string;
   readonly color: string;
   readonly points: readonly XYPoint[];
-  /** Connect the points in order (default false for scatter, true for line plots). */
+  /** Connect the points in order (default false). */
   readonly line?: boolean;
   readonly dash?: boolean;
   readonly marker?: Marker | 'none';
   readonly hollow?: boolean;
-  /** Omit from the legend. */
+  /** Marker radius (default 4.6); small translucent markers show per-seed values. */
+  readonly size?: number;
+  readonly opacity?: number;
+  /** A translucent band from lo to hi at each x (e.g. the seeds' range around a mean curve). */
+  readonly band?: readonly { readonly x: number; readonly lo: number; readonly hi: number }[];
   readonly noLegend?: boolean;
 }
 
@@ -318,94 +273,83 @@ export interface XYPlotOpts {
   /** Include these values in the automatic domains (e.g. 0). */
   readonly xInclude?: readonly number[];
   readonly yInclude?: readonly number[];
-  readonly yLog?: boolean;
   readonly xFormat?: (v: number) => string;
-  readonly yFormat?: (v: number) => string;
-  /** Explicit x tick positions (instead of nice ticks). */
   readonly xTicks?: readonly number[];
-  readonly legend?: boolean;
+  readonly hLines?: readonly RefLine[];
+  readonly vLines?: readonly RefLine[];
+  readonly legend?: readonly LegendItem[];
   readonly className?: string;
-  /** Horizontal reference lines. */
-  readonly hLines?: readonly { readonly y: number; readonly label: string; readonly color: string; readonly labelAt?: 'left' | 'right' }[];
 }
 
-const extent = (vs: readonly number[]): [number, number] => {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of vs) {
-    if (!Number.isFinite(v)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+const seriesLegend = (s: XYSeries): LegendItem => ({
+  name: s.name,
+  color: s.color,
+  dash: s.dash,
+  hollow: s.hollow,
+  marker: s.marker !== undefined && s.marker !== 'none' ? s.marker : s.line === true ? undefined : 'circle',
+  swatch: s.line === true ? 'line' : s.band !== undefined && s.points.length === 0 ? 'band' : 'marker',
+});
+
+/** Every value the plot must show in x and in y (points, their intervals and bands). */
+const xyValues = (o: XYPlotOpts): { xs: number[]; ys: number[] } => {
+  const xs: number[] = [...(o.xInclude ?? []), ...(o.vLines ?? []).map((l) => l.at)];
+  const ys: number[] = [...(o.yInclude ?? []), ...(o.hLines ?? []).map((l) => l.at)];
+  for (const s of o.series) {
+    for (const p of s.points) xs.push(p.x, ...(p.xErr ?? [])), ys.push(p.y, ...(p.yErr ?? []));
+    for (const b of s.band ?? []) xs.push(b.x), ys.push(b.lo, b.hi);
   }
-  return lo === Infinity ? [0, 1] : [lo, hi];
+  return { xs, ys };
 };
 
-/** Scatter plot (or line plot when series set `line`), with optional point labels and a legend. */
-export const xyPlot = (o: XYPlotOpts): string => {
+/** Padded automatic domain that never crosses 0 when the values are non-negative. */
+const padded = (lo: number, hi: number, pad: number): [number, number] => [lo >= 0 && lo - pad < 0 ? 0 : lo - pad, hi + pad];
+
+const errorBars = (p: XYPoint, px: number, py: number, x: (v: number) => number, y: (v: number) => number, color: string): Markup => {
+  const cap = 3.5;
+  const ex = p.xErr === undefined ? EMPTY : html`<path class="error-bar" d="M${r(x(p.xErr[0]))} ${r(py)}H${r(x(p.xErr[1]))}M${r(x(p.xErr[0]))} ${r(py - cap)}V${r(py + cap)}M${r(x(p.xErr[1]))} ${r(py - cap)}V${r(py + cap)}" stroke="${color}" stroke-width="1.4" fill="none" />`;
+  const ey = p.yErr === undefined ? EMPTY : html`<path class="error-bar" d="M${r(px)} ${r(y(p.yErr[0]))}V${r(y(p.yErr[1]))}M${r(px - cap)} ${r(y(p.yErr[0]))}H${r(px + cap)}M${r(px - cap)} ${r(y(p.yErr[1]))}H${r(px + cap)}" stroke="${color}" stroke-width="1.4" fill="none" />`;
+  return html`${ex}${ey}`;
+};
+
+const drawSeries = (s: XYSeries, x: (v: number) => number, y: (v: number) => number, labels: PointLabel[], markers: Rect[]): Markup => {
+  const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const band = s.band === undefined || s.band.length < 2 ? EMPTY : html`<path class="band" d="${area<{ x: number; lo: number; hi: number }>().x((b) => r(x(b.x))).y0((b) => r(y(b.lo))).y1((b) => r(y(b.hi)))(s.band) ?? ''}" fill="${s.color}" fill-opacity="0.16" stroke="none" />`;
+  const path = s.line === true && pts.length > 1 ? html`<path class="series-line" d="${line<XYPoint>().x((p) => r(x(p.x))).y((p) => r(y(p.y)))(pts) ?? ''}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"${s.dash === true ? html` stroke-dasharray="5 4"` : EMPTY} />` : EMPTY;
+  const marker = s.marker ?? (s.line === true ? 'none' : 'circle');
+  const size = s.size ?? 4.6;
+  const dots = pts.map((p) => {
+    const [px, py] = [x(p.x), y(p.y)];
+    if (p.label !== undefined) labels.push({ px, py, text: p.label, color: s.color });
+    if (marker === 'none') return errorBars(p, px, py, x, y, s.color);
+    if (size >= 3) markers.push({ x0: px - size - 1.5, y0: py - size - 1.5, x1: px + size + 1.5, y1: py + size + 1.5 });
+    const shape = markerShape(marker, px, py, size, s.hollow === true ? '#fff' : s.color, s.hollow === true ? s.color : size < 3 ? 'none' : '#fff');
+    return html`${errorBars(p, px, py, x, y, s.color)}${s.opacity !== undefined ? html`<g opacity="${s.opacity}">${shape}</g>` : shape}`;
+  });
+  return html`${band}${path}<g class="series">${dots}</g>`;
+};
+
+/** Line or scatter plot with error bars, bands, reference lines, point labels and a legend. */
+export const xyPlot = (o: XYPlotOpts): Markup => {
   const width = o.width ?? 560;
-  const showLegend = o.legend !== false && o.series.some((s) => s.noLegend !== true);
-  const legendItems: LegendItem[] = o.series
-    .filter((s) => s.noLegend !== true)
-    .map((s) => ({
-      name: s.name,
-      color: s.color,
-      dash: s.dash,
-      hollow: s.hollow,
-      ...(s.marker !== undefined && s.marker !== 'none' ? { marker: s.marker } : s.line === true ? {} : { marker: 'circle' as const }),
-      swatch: s.line === true ? ('line' as const) : ('marker' as const),
-    }));
-  const lg = showLegend ? legend(legendItems, 60, 14, width - 80) : { svg: '', height: 0 };
-  const top = showLegend ? 14 + lg.height + 6 : 14;
-  const height = (o.height ?? 340) + (showLegend ? lg.height : 0);
+  const items = o.legend ?? o.series.filter((s) => s.noLegend !== true).map(seriesLegend);
+  const lg = legend(items, 60, 14, width - 80);
+  const top = lg.height > 0 ? 14 + lg.height + 6 : 14;
+  const height = (o.height ?? 340) + lg.height;
   const frame: Frame = { width, height, margin: { top, right: 24, bottom: 44, left: 60 } };
-  const { x0, x1, y0, y1 } = inner(frame);
-  const all = o.series.flatMap((s) => s.points);
-  const hl = (o.hLines ?? []).map((h) => h.y);
-  const xs = extent([...all.map((p) => p.x), ...(o.xInclude ?? [])]);
-  const ys = extent([...all.map((p) => p.y), ...(o.yInclude ?? []), ...hl]);
-  const allLines = o.series.every((s) => s.line === true && (s.marker === undefined || s.marker === 'none'));
-  const padX = allLines ? 0 : (xs[1] - xs[0]) * 0.06 || 0.05;
-  // Pad the automatic domains, but never across 0 when the data are non-negative (alignments, accuracies).
-  const padLo = (lo: number, pad: number): number => (lo >= 0 && lo - pad < 0 ? 0 : lo - pad);
-  const xBase = linearScale(o.xDomain ?? [padLo(xs[0], padX), xs[1] + padX], [x0, x1], { format: o.xFormat, nice: o.xDomain === undefined });
-  const x = o.xTicks !== undefined ? withTicks(xBase, o.xTicks) : xBase;
-  const y =
-    o.yLog === true
-      ? logScale(o.yDomain ?? [Math.max(ys[0], 1e-9), ys[1]], [y1, y0])
-      : linearScale(o.yDomain ?? [padLo(ys[0], (ys[1] - ys[0]) * 0.06), ys[1] + (ys[1] - ys[0]) * 0.06], [y1, y0], { format: o.yFormat, nice: o.yDomain === undefined });
-  const clampX = (v: number) => Math.min(x1, Math.max(x0, x(v)));
-  const clampY = (v: number) => Math.min(y1, Math.max(y0, y(v)));
-  const body: string[] = [axes(frame, x, y, { xLabel: o.xLabel, yLabel: o.yLabel, xGrid: true })];
-  for (const h of o.hLines ?? []) {
-    const yy = clampY(h.y);
-    body.push(`<line class="ref-line" x1="${r(x0)}" x2="${r(x1)}" y1="${r(yy)}" y2="${r(yy)}" stroke="${h.color}" stroke-dasharray="5 4" stroke-width="1.3" />`);
-    const left = h.labelAt === 'left';
-    body.push(
-      `<text x="${r(left ? x0 + 6 : x1 - 4)}" y="${r(yy - 5)}" text-anchor="${left ? 'start' : 'end'}" font-size="10.5" fill="${h.color}" paint-order="stroke" stroke="#fff" stroke-width="3">${esc(h.label)}</text>`,
-    );
-  }
+  const box = inner(frame);
+  const { xs, ys } = xyValues(o);
+  const [xlo, xhi] = finiteExtent(xs);
+  const [ylo, yhi] = finiteExtent(ys);
+  const xBase = linearScale(o.xDomain ?? padded(xlo, xhi, (xhi - xlo) * 0.04), [box.x0, box.x1], { nice: o.xDomain === undefined, ...(o.xFormat ? { format: o.xFormat } : {}) });
+  const xs_ = o.xTicks !== undefined ? withTicks(xBase, o.xTicks) : xBase;
+  const ys_ = linearScale(o.yDomain ?? padded(ylo, yhi, (yhi - ylo) * 0.06), [box.y1, box.y0], { nice: o.yDomain === undefined });
+  const x = (v: number) => Math.min(box.x1, Math.max(box.x0, xs_(v)));
+  const y = (v: number) => Math.min(box.y1, Math.max(box.y0, ys_(v)));
   const labels: PointLabel[] = [];
   const markers: Rect[] = [];
-  for (const s of o.series) {
-    const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
-    if (s.line === true && pts.length > 1) {
-      const d = pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${r(clampX(p.x))} ${r(clampY(p.y))}`).join('');
-      body.push(`<path class="series-line" d="${d}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"${s.dash === true ? ' stroke-dasharray="5 4"' : ''} />`);
-    }
-    const marker = s.marker ?? (s.line === true ? 'none' : 'circle');
-    for (const p of pts) {
-      const px = clampX(p.x);
-      const py = clampY(p.y);
-      if (marker !== 'none') {
-        body.push(markerShape(marker, px, py, 4.6, s.hollow === true ? '#fff' : s.color, s.hollow === true ? s.color : '#fff'));
-        markers.push({ x0: px - 6, y0: py - 6, x1: px + 6, y1: py + 6 });
-      }
-      if (p.label !== undefined) labels.push({ px, py, text: p.label, color: s.color });
-    }
-  }
-  body.push(placeLabels(labels, { x0: x0 + 2, y0: y0 + 2, x1: x1 - 2, y1: y1 - 2 }, markers));
-  body.push(lg.svg);
-  return svgDoc(width, height, body.join(''), { title: o.title, className: o.className });
+  const drawn = o.series.map((s) => drawSeries(s, x, y, labels, markers));
+  const body = html`${axes(frame, xs_, ys_, { xLabel: o.xLabel, yLabel: o.yLabel, xGrid: true })}${refLines(o.hLines ?? [], 'h', y, box)}${refLines(o.vLines ?? [], 'v', x, box)}${drawn}${placeLabels(labels, { x0: box.x0 + 2, y0: box.y0 + 2, x1: box.x1 - 2, y1: box.y1 - 2 }, markers)}${lg.svg}`;
+  return svgDoc(width, height, body, { title: o.title, className: o.className });
 };
 
 // ---------------------------------------------------------------------------
@@ -428,55 +372,47 @@ interface PointLabel {
 
 const overlaps = (a: Rect, b: Rect): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
-/** Approximate width of text at 11px in the page's sans-serif font. */
-const textWidth = (t: string, size = 11): number => t.length * size * 0.56;
+const DIRECTIONS: readonly [number, number][] = [
+  [1, -1], [1, 1], [-1, -1], [-1, 1], [0, -1], [0, 1], [1, 0], [-1, 0],
+];
+
+interface Spot {
+  readonly rect: Rect;
+  readonly x: number;
+  readonly y: number;
+  readonly anchor: string;
+  readonly far: boolean;
+}
+
+const spotAt = (l: PointLabel, dx: number, dy: number, dist: number): Spot => {
+  const w = textWidth(l.text);
+  const h = 12;
+  const x = l.px + dx * 8 * dist;
+  const anchor = dx > 0 ? 'start' : dx < 0 ? 'end' : 'middle';
+  const left = anchor === 'start' ? x : anchor === 'end' ? x - w : x - w / 2;
+  const top = dy < 0 ? l.py + dy * 8 * dist - h : dy > 0 ? l.py + dy * 8 * dist : l.py - h / 2;
+  return { rect: { x0: left - 1, y0: top, x1: left + w + 1, y1: top + h }, x, y: top + h - 2.5, anchor, far: dist > 1.9 };
+};
 
 /**
- * Greedy label placement: for each point try eight directions at growing
- * distances, keep the first spot inside `bounds` that overlaps no marker and
- * no label placed before; far spots get a leader line back to the point.
+ * Greedy label placement: for each point try eight directions at growing distances, keep the
+ * first spot inside `bounds` that overlaps no marker and no earlier label; far spots get a leader
+ * line back to the point.
  */
-export const placeLabels = (labels: readonly PointLabel[], bounds: Rect, markers: readonly Rect[]): string => {
+export const placeLabels = (labels: readonly PointLabel[], bounds: Rect, markers: readonly Rect[]): Markup => {
   const placed: Rect[] = [];
-  const out: string[] = [];
-  const dirs: readonly [number, number][] = [
-    [1, -1], [1, 1], [-1, -1], [-1, 1], [0, -1], [0, 1], [1, 0], [-1, 0],
-  ];
-  for (const l of labels) {
-    const w = textWidth(l.text);
-    const h = 12;
-    let best: { rect: Rect; x: number; y: number; anchor: string; far: boolean } | undefined;
-    let first: typeof best;
-    outer: for (const dist of [1, 1.9, 3, 4.4, 6]) {
-      for (const [dx, dy] of dirs) {
-        const ox = dx * 8 * dist;
-        const oy = dy * 8 * dist;
-        const anchor = dx > 0 ? 'start' : dx < 0 ? 'end' : 'middle';
-        const x = l.px + ox;
-        const left = anchor === 'start' ? x : anchor === 'end' ? x - w : x - w / 2;
-        // baseline: above the point for dy < 0, below for dy > 0, centred for dy = 0
-        const top = dy < 0 ? l.py + oy - h : dy > 0 ? l.py + oy : l.py - h / 2;
-        const rect: Rect = { x0: left - 1, y0: top, x1: left + w + 1, y1: top + h };
-        const cand = { rect, x, y: top + h - 2.5, anchor, far: dist > 1.9 };
-        first ??= cand;
-        if (rect.x0 < bounds.x0 || rect.x1 > bounds.x1 || rect.y0 < bounds.y0 || rect.y1 > bounds.y1) continue;
-        if (placed.some((p) => overlaps(p, rect)) || markers.some((m) => overlaps(m, rect))) continue;
-        best = cand;
-        break outer;
-      }
-    }
-    const c = best ?? (first as NonNullable<typeof first>);
+  const free = (s: Spot) =>
+    s.rect.x0 >= bounds.x0 && s.rect.x1 <= bounds.x1 && s.rect.y0 >= bounds.y0 && s.rect.y1 <= bounds.y1 && !placed.some((p) => overlaps(p, s.rect)) && !markers.some((m) => overlaps(m, s.rect));
+  const out = labels.map((l) => {
+    const spots = [1, 1.9, 3, 4.4, 6].flatMap((dist) => DIRECTIONS.map(([dx, dy]) => spotAt(l, dx, dy, dist)));
+    const c = spots.find(free) ?? (spots[0] as Spot);
     placed.push(c.rect);
-    if (c.far) {
-      const tx = Math.min(Math.max(l.px, c.rect.x0), c.rect.x1);
-      const ty = Math.min(Math.max(l.py, c.rect.y0), c.rect.y1);
-      out.push(`<line class="leader" x1="${r(l.px)}" y1="${r(l.py)}" x2="${r(tx)}" y2="${r(ty)}" stroke="${l.color}" stroke-opacity="0.55" stroke-width="0.9" />`);
-    }
-    out.push(
-      `<text class="point-label" x="${r(c.x)}" y="${r(c.y)}" text-anchor="${c.anchor}" font-size="11" fill="${l.color}" paint-order="stroke" stroke="#fff" stroke-width="3">${esc(l.text)}</text>`,
-    );
-  }
-  return `<g class="labels">${out.join('')}</g>`;
+    const leader = c.far
+      ? html`<line class="leader" x1="${r(l.px)}" y1="${r(l.py)}" x2="${r(Math.min(Math.max(l.px, c.rect.x0), c.rect.x1))}" y2="${r(Math.min(Math.max(l.py, c.rect.y0), c.rect.y1))}" stroke="${l.color}" stroke-opacity="0.55" stroke-width="0.9" />`
+      : EMPTY;
+    return html`${leader}<text class="point-label" x="${r(c.x)}" y="${r(c.y)}" text-anchor="${c.anchor}" font-size="11" fill="${l.color}" paint-order="stroke" stroke="#fff" stroke-width="3">${l.text}</text>`;
+  });
+  return html`<g class="labels">${out}</g>`;
 };
 
 // ---------------------------------------------------------------------------
@@ -488,10 +424,8 @@ export interface BoxItem {
   readonly key: string;
   readonly color: string;
   readonly values: readonly number[];
-  /** Draw the box hatched/light (e.g. for F next to S). */
+  /** Draw the box light and dashed (e.g. F next to S). */
   readonly light?: boolean;
-  /** Summary to draw when there are no values (q1/median/q3 or just the mean). */
-  readonly summary?: { readonly mean: number; readonly q1?: number; readonly median?: number; readonly q3?: number };
 }
 
 export interface BoxGroup {
@@ -507,187 +441,172 @@ export interface BoxPlotOpts {
   readonly log?: boolean | 'auto';
   readonly width?: number;
   readonly height?: number;
-  readonly hLines?: readonly { readonly y: number; readonly label: string; readonly color: string }[];
+  readonly hLines?: readonly RefLine[];
   readonly legend?: readonly LegendItem[];
   readonly className?: string;
-  /** Largest number of points drawn per strip (deterministic subsample). */
+  /** Largest number of points drawn per strip (an even subsample). */
   readonly maxStrip?: number;
 }
 
 /** Deterministic jitter in [-0.5, 0.5) (golden-ratio sequence). */
 const jitter = (i: number): number => ((i * 0.6180339887498949) % 1) - 0.5;
 
-/** Whether log scale is needed to show values spanning several decades. */
+/** Whether a log scale is needed to show values spanning several decades. */
 export const wantsLog = (values: readonly number[]): boolean => {
   const pos = values.filter((v) => v > 0 && Number.isFinite(v));
   if (pos.length === 0) return false;
-  const [lo, hi] = extent(pos);
+  const [lo, hi] = finiteExtent(pos);
   return hi / lo > 100;
 };
 
-export const boxStripPlot = (o: BoxPlotOpts): string => {
+const boxGlyph = (it: BoxItem, st: BoxStats, cx: number, boxW: number, yv: (v: number) => number, maxStrip: number): Markup => {
+  const top3 = yv(st.q3);
+  const stride = Math.max(1, Math.ceil(it.values.length / maxStrip));
+  const strip = it.values.filter((_, i) => i % stride === 0).map((v, k) => html`<circle cx="${r(cx + jitter(k) * boxW * 1.1)}" cy="${r(yv(v))}" r="1.9" fill="${it.color}" fill-opacity="0.5" />`);
+  return html`<line x1="${r(cx)}" x2="${r(cx)}" y1="${r(yv(st.lo))}" y2="${r(yv(st.hi))}" stroke="${it.color}" stroke-width="1.3" />${[st.lo, st.hi].map(
+    (w) => html`<line x1="${r(cx - boxW / 4)}" x2="${r(cx + boxW / 4)}" y1="${r(yv(w))}" y2="${r(yv(w))}" stroke="${it.color}" stroke-width="1.3" />`,
+  )}<rect class="box" x="${r(cx - boxW / 2)}" y="${r(top3)}" width="${r(boxW)}" height="${r(Math.max(1, yv(st.q1) - top3))}" rx="2" fill="${it.color}" fill-opacity="${it.light === true ? 0.12 : 0.22}" stroke="${it.color}" stroke-width="1.4"${
+    it.light === true ? html` stroke-dasharray="4 2"` : EMPTY
+  } />${strip}<line x1="${r(cx - boxW / 2)}" x2="${r(cx + boxW / 2)}" y1="${r(yv(st.median))}" y2="${r(yv(st.median))}" stroke="${it.color}" stroke-width="2.6" />${markerShape('diamond', cx, yv(st.mean), 3.2, '#fff', it.color)}`;
+};
+
+export const boxStripPlot = (o: BoxPlotOpts): Markup => {
   const width = o.width ?? 560;
-  const lg = o.legend !== undefined && o.legend.length > 0 ? legend(o.legend, 60, 14, width - 80) : { svg: '', height: 0 };
-  const top = lg.height > 0 ? 14 + lg.height + 4 : 16;
+  const lg = legend(o.legend ?? [], 60, 14, width - 80);
   const height = (o.height ?? 320) + lg.height;
-  const frame: Frame = { width, height, margin: { top, right: 18, bottom: 46, left: 60 } };
-  const { x0, x1, y0, y1 } = inner(frame);
-  const allValues = o.groups.flatMap((g) => g.items.flatMap((it) => (it.values.length > 0 ? it.values : [it.summary?.mean ?? 0, it.summary?.q1 ?? it.summary?.mean ?? 0, it.summary?.q3 ?? it.summary?.mean ?? 0])));
-  const refs = (o.hLines ?? []).map((h) => h.y);
-  const useLog = o.log === 'auto' || o.log === undefined ? wantsLog([...allValues, ...refs]) : o.log;
-  const positive = [...allValues, ...refs].filter((v) => v > 0);
-  const [lo, hi] = extent(positive.length > 0 ? positive : [1e-3, 1]);
+  const frame: Frame = { width, height, margin: { top: lg.height > 0 ? 14 + lg.height + 4 : 16, right: 18, bottom: 46, left: 60 } };
+  const box = inner(frame);
+  const all = [...o.groups.flatMap((g) => g.items.flatMap((it) => it.values)), ...(o.hLines ?? []).map((h) => h.at)];
+  const useLog = o.log === 'auto' || o.log === undefined ? wantsLog(all) : o.log;
+  const positive = all.filter((v) => v > 0);
+  const [lo, hi] = finiteExtent(positive.length > 0 ? positive : [1e-3, 1]);
   const floor = useLog ? Math.max(lo, 1e-7) : 0;
-  const y = useLog ? logScale([floor, Math.min(1, hi * 1.5)], [y1, y0]) : linearScale([0, Math.min(1, Math.max(hi * 1.08, 1e-6))], [y1, y0]);
-  const yv = (v: number) => Math.min(y1, Math.max(y0, y(useLog ? Math.max(v, floor) : v)));
-  const body: string[] = [axes(frame, undefined, y, { yLabel: o.yLabel + (useLog ? ' (log scale)' : '') })];
-  const band = (x1 - x0) / Math.max(1, o.groups.length);
-  const maxStrip = o.maxStrip ?? 300;
-  o.groups.forEach((g, gi) => {
-    const gx = x0 + band * gi;
+  const y = useLog ? logScale([floor, Math.min(1, hi * 1.5)], [box.y1, box.y0]) : linearScale([0, Math.min(1, Math.max(hi * 1.08, 1e-6))], [box.y1, box.y0]);
+  const yv = (v: number) => Math.min(box.y1, Math.max(box.y0, y(useLog ? Math.max(v, floor) : v)));
+  const band = (box.x1 - box.x0) / Math.max(1, o.groups.length);
+  const groups = o.groups.map((g, gi) => {
+    const gx = box.x0 + band * gi;
     const slot = (band * 0.82) / Math.max(1, g.items.length);
     const boxW = Math.min(46, slot * 0.62);
-    if (gi % 2 === 1) body.push(`<rect x="${r(gx)}" y="${r(y0)}" width="${r(band)}" height="${r(y1 - y0)}" fill="#f7f8fa" />`);
-    g.items.forEach((it, ii) => {
+    const items = g.items.map((it, ii) => {
       const cx = gx + band * 0.09 + slot * (ii + 0.5);
       const st = boxStats(it.values);
-      const fillOp = it.light === true ? 0.12 : 0.22;
-      if (st !== undefined) {
-        body.push(`<line x1="${r(cx)}" x2="${r(cx)}" y1="${r(yv(st.lo))}" y2="${r(yv(st.hi))}" stroke="${it.color}" stroke-width="1.3" />`);
-        for (const w of [st.lo, st.hi]) body.push(`<line x1="${r(cx - boxW / 4)}" x2="${r(cx + boxW / 4)}" y1="${r(yv(w))}" y2="${r(yv(w))}" stroke="${it.color}" stroke-width="1.3" />`);
-        const top3 = yv(st.q3);
-        body.push(
-          `<rect class="box" x="${r(cx - boxW / 2)}" y="${r(top3)}" width="${r(boxW)}" height="${r(Math.max(1, yv(st.q1) - top3))}" rx="2" fill="${it.color}" fill-opacity="${fillOp}" stroke="${it.color}" stroke-width="1.4"${it.light === true ? ' stroke-dasharray="4 2"' : ''} />`,
-        );
-        const stride = Math.max(1, Math.ceil(it.values.length / maxStrip));
-        for (let i = 0; i < it.values.length; i += stride) {
-          const v = it.values[i] as number;
-          body.push(`<circle cx="${r(cx + jitter(i) * boxW * 1.1)}" cy="${r(yv(v))}" r="1.9" fill="${it.color}" fill-opacity="0.55" />`);
-        }
-        body.push(`<line x1="${r(cx - boxW / 2)}" x2="${r(cx + boxW / 2)}" y1="${r(yv(st.median))}" y2="${r(yv(st.median))}" stroke="${it.color}" stroke-width="2.6" />`);
-        body.push(markerShape('diamond', cx, yv(st.mean), 3.2, '#fff', it.color));
-      } else if (it.summary !== undefined) {
-        const s = it.summary;
-        if (s.q1 !== undefined && s.q3 !== undefined) {
-          const top3 = yv(s.q3);
-          body.push(`<rect class="box" x="${r(cx - boxW / 2)}" y="${r(top3)}" width="${r(boxW)}" height="${r(Math.max(1, yv(s.q1) - top3))}" rx="2" fill="${it.color}" fill-opacity="${fillOp}" stroke="${it.color}" stroke-width="1.4" />`);
-        }
-        if (s.median !== undefined) body.push(`<line x1="${r(cx - boxW / 2)}" x2="${r(cx + boxW / 2)}" y1="${r(yv(s.median))}" y2="${r(yv(s.median))}" stroke="${it.color}" stroke-width="2.6" />`);
-        body.push(markerShape('diamond', cx, yv(s.mean), 3.6, '#fff', it.color));
-      }
-      body.push(`<text x="${r(cx)}" y="${r(y1 + 14)}" text-anchor="middle" font-size="10.5" fill="#6b7280">${esc(it.key)}</text>`);
+      return html`${st === undefined ? EMPTY : boxGlyph(it, st, cx, boxW, yv, o.maxStrip ?? 300)}<text x="${r(cx)}" y="${r(box.y1 + 14)}" text-anchor="middle" font-size="10.5" fill="#6b7280">${it.key}</text>`;
     });
-    body.push(`<text class="category" x="${r(gx + band / 2)}" y="${r(y1 + 30)}" text-anchor="middle" font-size="12" font-weight="600" fill="#1f2937">${esc(g.name)}</text>`);
+    const shade = gi % 2 === 1 ? html`<rect x="${r(gx)}" y="${box.y0}" width="${r(band)}" height="${r(box.y1 - box.y0)}" fill="#f7f8fa" />` : EMPTY;
+    return html`${shade}${items}<text class="category" x="${r(gx + band / 2)}" y="${r(box.y1 + 30)}" text-anchor="middle" font-size="12" font-weight="600" fill="#1f2937">${g.name}</text>`;
   });
-  for (const h of o.hLines ?? []) {
-    const yy = yv(h.y);
-    body.push(`<line class="ref-line" x1="${r(x0)}" x2="${r(x1)}" y1="${r(yy)}" y2="${r(yy)}" stroke="${h.color}" stroke-dasharray="5 4" stroke-width="1.2" />`);
-    body.push(`<text x="${r(x1 - 4)}" y="${r(yy - 4)}" text-anchor="end" font-size="10" fill="${h.color}" paint-order="stroke" stroke="#fff" stroke-width="3">${esc(h.label)}</text>`);
-  }
-  body.push(lg.svg);
-  return svgDoc(width, height, body.join(''), { title: o.title, className: o.className });
+  const body = html`${axes(frame, undefined, y, { yLabel: o.yLabel + (useLog ? ' (log scale)' : '') })}${groups}${refLines(o.hLines ?? [], 'h', yv, box)}${lg.svg}`;
+  return svgDoc(width, height, body, { title: o.title, className: o.className });
 };
 
 // ---------------------------------------------------------------------------
-// Bar charts
+// Row charts: a bar or a point per row, with an interval and per-seed dots
 // ---------------------------------------------------------------------------
 
-export interface Bar {
+export interface Row {
   readonly name: string;
+  /** The mean (or the single value). */
   readonly value: number;
+  /** A 95% interval around it, drawn as a whisker. */
+  readonly lo?: number | null;
+  readonly hi?: number | null;
+  /** Per-seed values, drawn as dots beside the bar. */
+  readonly values?: readonly number[];
   readonly color?: string;
-  /** Text at the end of the bar (default: the formatted value). */
+  /** Text at the end of the row (default: the formatted value). */
   readonly label?: string;
+  /** A heading row drawn above this one (groups rows). */
+  readonly group?: string;
 }
 
-export interface BarChartOpts {
+export interface RowChartOpts {
   readonly title: string;
-  readonly bars: readonly Bar[];
+  readonly rows: readonly Row[];
   readonly xLabel: string;
+  /** 'bar' draws bars from the baseline; 'point' a dot (a forest plot). */
+  readonly style?: 'bar' | 'point';
   readonly width?: number;
-  /** Height of one bar's row. */
   readonly rowHeight?: number;
-  /** Colour of positive (and, when not signed, all) bars. */
-  readonly color?: string;
-  /** Colour of negative bars. */
-  readonly negativeColor?: string;
   readonly log?: boolean;
+  readonly xDomain?: readonly [number, number];
+  readonly vLines?: readonly RefLine[];
+  readonly legend?: readonly LegendItem[];
   readonly className?: string;
-  /** Vertical reference line. */
-  readonly vLine?: { readonly x: number; readonly label: string; readonly color: string };
-  readonly labelWidth?: number;
 }
 
-/** Horizontal bar chart; negative values extend left of a zero line. */
-export const barChart = (o: BarChartOpts): string => {
-  const width = o.width ?? 520;
-  const rowH = o.rowHeight ?? 30;
-  const labelW = o.labelWidth ?? Math.min(200, Math.max(70, Math.max(...o.bars.map((b) => b.name.length)) * 7 + 16));
-  const height = 30 + rowH * o.bars.length + 46;
-  const frame: Frame = { width, height, margin: { top: 22, right: 56, bottom: 46, left: labelW } };
-  const { x0, x1, y0, y1 } = inner(frame);
-  const vals = o.bars.map((b) => b.value);
-  const refs = o.vLine !== undefined ? [o.vLine.x] : [];
-  let x: Scale;
+const rowScale = (o: RowChartOpts, x0: number, x1: number): Scale => {
+  const vals = o.rows.flatMap((b) => [b.value, b.lo ?? b.value, b.hi ?? b.value, ...(b.values ?? [])]);
+  const refs = (o.vLines ?? []).map((l) => l.at);
   if (o.log === true) {
     const pos = [...vals, ...refs].filter((v) => v > 0);
-    const [lo, hi] = extent(pos.length > 0 ? pos : [0.1, 1]);
-    x = logScale([Math.min(lo, 1), hi * 1.2], [x0, x1]);
-  } else {
-    const [lo, hi] = extent([...vals, ...refs, 0]);
-    x = linearScale([lo, hi], [x0, x1]);
+    const [lo, hi] = finiteExtent(pos.length > 0 ? pos : [0.1, 1]);
+    return logScale(o.xDomain ?? [Math.min(lo, 1), hi * 1.2], [x0, x1]);
   }
-  const base = o.log === true ? x(x.domain[0]) : x(0);
-  const parts: string[] = [];
-  for (const t of x.ticks) {
-    const xx = x(t);
-    parts.push(`<line class="grid" x1="${r(xx)}" x2="${r(xx)}" y1="${r(y0)}" y2="${r(y1)}" stroke="#e6e8ec" />`);
-    parts.push(`<text class="tick" x="${r(xx)}" y="${r(y1 + 16)}" text-anchor="middle" font-size="11" fill="#4b5563">${esc(x.format(t))}</text>`);
-  }
-  o.bars.forEach((b, i) => {
-    const cy = y0 + 8 + rowH * (i + 0.5);
-    const v = o.log === true ? Math.max(b.value, x.domain[0]) : b.value;
-    const xv = x(v);
-    const color = b.color ?? (b.value < 0 ? (o.negativeColor ?? '#2166ac') : (o.color ?? '#b2182b'));
-    const bx = Math.min(base, xv);
-    const bw = Math.max(1, Math.abs(xv - base));
-    parts.push(`<rect class="bar" x="${r(bx)}" y="${r(cy - rowH * 0.32)}" width="${r(bw)}" height="${r(rowH * 0.64)}" rx="2.5" fill="${color}" fill-opacity="0.85" />`);
-    parts.push(`<text x="${r(x0 - 8)}" y="${r(cy)}" text-anchor="end" dominant-baseline="middle" font-size="12" fill="#1f2937">${esc(b.name)}</text>`);
-    const right = b.value >= 0 || o.log === true;
-    parts.push(
-      `<text x="${r(right ? Math.max(xv, base) + 5 : Math.min(xv, base) - 5)}" y="${r(cy)}" text-anchor="${right ? 'start' : 'end'}" dominant-baseline="middle" font-size="11" fill="#374151">${esc(b.label ?? fmt(b.value))}</text>`,
-    );
+  const [lo, hi] = finiteExtent([...vals, ...refs, ...(o.style === 'point' ? [] : [0])]);
+  return linearScale(o.xDomain ?? [lo, hi], [x0, x1], { nice: true });
+};
+
+const rowGlyph = (o: RowChartOpts, b: Row, cy: number, x: (v: number) => number, base: number, h: number): Markup => {
+  const color = b.color ?? '#3b528b';
+  const xv = x(b.value);
+  const bar = o.style === 'point' ? markerShape('circle', xv, cy, 5, color, '#fff') : html`<rect class="bar" x="${r(Math.min(base, xv))}" y="${r(cy - h * 0.3)}" width="${r(Math.max(1, Math.abs(xv - base)))}" height="${r(h * 0.6)}" rx="2.5" fill="${color}" fill-opacity="0.78" />`;
+  const whisker = b.lo !== undefined && b.lo !== null && b.hi !== undefined && b.hi !== null ? errorBars({ x: b.value, y: 0, xErr: [b.lo, b.hi] }, xv, cy, x, () => cy, o.style === 'point' ? color : '#1f2937') : EMPTY;
+  const dots = (b.values ?? []).map((v, k) => html`<circle class="seed-dot" cx="${r(x(v))}" cy="${r(cy + h * 0.3 * (jitter(k + 1) * 0.9))}" r="2.6" fill="#fff" stroke="${o.style === 'point' ? color : '#111827'}" stroke-opacity="0.8" stroke-width="1.1" />`);
+  const end = Math.max(xv, b.hi ?? xv, ...(b.values ?? []).map(x));
+  return html`${bar}${whisker}${dots}<text x="${r(Math.max(end, o.style === 'point' ? xv : base) + 7)}" y="${r(cy)}" dominant-baseline="middle" font-size="11" fill="#374151" paint-order="stroke" stroke="#fff" stroke-width="3">${b.label ?? fmt(b.value)}</text>`;
+};
+
+/** Horizontal rows: a bar (or a point) at the mean, its interval as a whisker, and each seed as a dot. */
+export const rowChart = (o: RowChartOpts): Markup => {
+  const width = o.width ?? 560;
+  const rowH = o.rowHeight ?? 30;
+  const groupH = 20;
+  const labelW = Math.min(230, Math.max(80, ...o.rows.map((b) => textWidth(b.name, 12) + 16)));
+  const lg = legend(o.legend ?? [], labelW, 14, width - labelW - 20);
+  const nGroups = o.rows.filter((b) => b.group !== undefined).length;
+  const top = 24 + lg.height;
+  const height = top + rowH * o.rows.length + groupH * nGroups + 50;
+  const right = Math.max(40, ...o.rows.map((b) => textWidth(b.label ?? fmt(b.value)) + 18));
+  const frame: Frame = { width, height, margin: { top, right, bottom: 46, left: labelW } };
+  const box = inner(frame);
+  const sx = rowScale(o, box.x0, box.x1);
+  const x = (v: number) => Math.min(box.x1, Math.max(box.x0, sx(o.log === true ? Math.max(v, sx.domain[0]) : v)));
+  const base = o.log === true ? box.x0 : x(0);
+  let cy = box.y0;
+  const rows = o.rows.map((b) => {
+    const heading = b.group === undefined ? EMPTY : html`<text class="row-group" x="${8}" y="${r(cy + 14)}" font-size="11" font-weight="700" fill="#6b7280" letter-spacing="0.02em">${b.group}</text>`;
+    if (b.group !== undefined) cy += groupH;
+    const mid = cy + rowH / 2;
+    cy += rowH;
+    return html`${heading}<text x="${box.x0 - 8}" y="${r(mid)}" text-anchor="end" dominant-baseline="middle" font-size="12" fill="#1f2937">${b.name}</text>${rowGlyph(o, b, mid, x, base, rowH)}`;
   });
-  parts.push(`<line x1="${r(base)}" x2="${r(base)}" y1="${r(y0)}" y2="${r(y1)}" stroke="#6b7280" />`);
-  parts.push(`<line x1="${r(x0)}" x2="${r(x1)}" y1="${r(y1)}" y2="${r(y1)}" stroke="#8a919c" />`);
-  if (o.vLine !== undefined) {
-    const xx = x(o.vLine.x);
-    parts.push(`<line class="ref-line" x1="${r(xx)}" x2="${r(xx)}" y1="${r(y0 - 6)}" y2="${r(y1)}" stroke="${o.vLine.color}" stroke-dasharray="5 4" stroke-width="1.3" />`);
-    parts.push(`<text x="${r(xx + 4)}" y="${r(y0 - 8)}" font-size="10.5" fill="${o.vLine.color}">${esc(o.vLine.label)}</text>`);
-  }
-  parts.push(`<text class="axis-label" x="${r((x0 + x1) / 2)}" y="${r(height - 6)}" text-anchor="middle" font-size="12" fill="#1f2937">${esc(o.xLabel + (o.log === true ? ' (log scale)' : ''))}</text>`);
-  return svgDoc(width, height, parts.join(''), { title: o.title, className: o.className });
+  const ticks = sx.ticks.map((t) => html`<line class="grid" x1="${r(sx(t))}" x2="${r(sx(t))}" y1="${box.y0}" y2="${box.y1}" stroke="${GRID}" /><text class="tick" x="${r(sx(t))}" y="${box.y1 + 16}" text-anchor="middle" font-size="11" fill="#4b5563">${sx.format(t)}</text>`);
+  const zero = o.style === 'point' || o.log === true ? EMPTY : html`<line x1="${r(base)}" x2="${r(base)}" y1="${box.y0}" y2="${box.y1}" stroke="#6b7280" />`;
+  const body = html`${ticks}${zero}<line x1="${box.x0}" x2="${box.x1}" y1="${box.y1}" y2="${box.y1}" stroke="${TICK}" />${refLines(o.vLines ?? [], 'v', x, box)}${rows}<text class="axis-label" x="${r((box.x0 + box.x1) / 2)}" y="${height - 6}" text-anchor="middle" font-size="12" fill="#1f2937">${o.xLabel + (o.log === true ? ' (log scale)' : '')}</text>${lg.svg}`;
+  return svgDoc(width, height, body, { title: o.title, className: o.className });
 };
 
 // ---------------------------------------------------------------------------
 // Colours
 // ---------------------------------------------------------------------------
 
-const hex = (rgb: readonly [number, number, number]): string =>
-  `#${rgb.map((c) => Math.round(Math.min(255, Math.max(0, c))).toString(16).padStart(2, '0')).join('')}`;
+type RGB = readonly [number, number, number];
+
+const hex = (rgb: RGB): string => `#${rgb.map((c) => Math.round(Math.min(255, Math.max(0, c))).toString(16).padStart(2, '0')).join('')}`;
 
 /** Interpolate between colour stops (t in [0, 1]). */
-export const interpolate = (stops: readonly (readonly [number, number, number])[], t: number): [number, number, number] => {
+export const interpolate = (stops: readonly RGB[], t: number): [number, number, number] => {
   const u = Math.min(1, Math.max(0, t)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(u));
   const f = u - i;
-  const a = stops[i] as readonly [number, number, number];
-  const b = stops[i + 1] as readonly [number, number, number];
+  const a = stops[i] as RGB;
+  const b = stops[i + 1] as RGB;
   return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
 };
 
 /** Sequential palette for a λ sweep (dark blue-violet → teal → green), readable on white. */
-const SEQ: readonly (readonly [number, number, number])[] = [
+const SEQ: readonly RGB[] = [
   [68, 1, 84],
   [59, 82, 139],
   [33, 145, 140],
@@ -696,7 +615,7 @@ const SEQ: readonly (readonly [number, number, number])[] = [
 ];
 
 /** Colour for item i of n along the sequential palette. */
-export const sequentialColor = (i: number, n: number): string => hex(interpolate(SEQ, n <= 1 ? 0.35 : (i / (n - 1)) * 0.92));
+export const sequentialColor = (i: number, n: number): string => hex(interpolate(SEQ, n <= 1 ? 0.35 : 0.3 + (i / (n - 1)) * 0.62));
 
 /** Categorical palette (colour-blind friendly, Okabe–Ito based). */
 export const CATEGORICAL: readonly string[] = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#8C6D31', '#F0E442'];
