@@ -3,7 +3,7 @@ import * as fg from '../src/index.ts';
 
 describe('the package root exports the documented API', () => {
   it('tensor, autodiff, nn, interp, data and report entry points', () => {
-    for (const name of ['tensor', 'scalar', 'fromArray', 'zeros', 'ones', 'add', 'sub', 'mul', 'div', 'neg', 'exp', 'log', 'sqrt', 'square', 'sigmoid', 'tanh', 'elu', 'relu', 'softplus', 'where', 'sum', 'mean', 'max', 'matmul', 'reshape', 'transpose', 'conv2d', 'avgPool2d', 'jvp', 'vjp', 'grad', 'valueAndGrad', 'hvp', 'jacfwd', 'jacrev', 'stopGradient', 'alignment', 'flowAlignment', 'alignmentReward', 'runExperiment'])
+    for (const name of ['tensor', 'scalar', 'fromArray', 'zeros', 'ones', 'add', 'sub', 'mul', 'div', 'neg', 'exp', 'log', 'sqrt', 'square', 'sigmoid', 'tanh', 'elu', 'relu', 'softplus', 'where', 'sum', 'mean', 'max', 'matmul', 'reshape', 'transpose', 'conv2d', 'avgPool2d', 'jvp', 'vjp', 'grad', 'valueAndGrad', 'hvp', 'jacfwd', 'jacrev', 'stopGradient', 'alignment', 'flowAlignment', 'alignmentReward'])
       expect(typeof (fg as Record<string, unknown>)[name], name).toBe('function');
     expect(typeof fg.random.key).toBe('function');
     expect(typeof fg.nn.paperCnn).toBe('function');
@@ -12,6 +12,8 @@ describe('the package root exports the documented API', () => {
     expect(typeof fg.features.noise).toBe('function');
     expect(typeof fg.data.phantom).toBe('function');
     expect(typeof fg.report.renderHtml).toBe('function');
+    expect(typeof fg.experiment.runExperiment).toBe('function');
+    expect(typeof fg.experiment.mergeShards).toBe('function');
   });
 
   it('nn.paperCnn gives logits [N, 1] typed from the input', () => {

@@ -24,6 +24,7 @@ export { silentProgress, type ProgressSink } from './progress.ts';
 export type { JobResult } from './job.ts';
 export type { WorkerLauncher } from './runner.ts';
 export { mergeShards } from './merge.ts';
+export { sampleReport, type SampleOptions } from './demo.ts';
 export { planExperiment, type Environment } from './context.ts';
 export { trainOne, explainCheckpoint, type TrainOneResult, type ExplainResult } from './single.ts';
 

@@ -12,7 +12,6 @@ import { validateReport, type ReportJson } from './schema.ts';
 export * from './schema.ts';
 export { renderHtml, headlineComparison, SECTIONS, type Headline } from './html.ts';
 export { html, escapeText, isMarkup, ReportRenderError, type Markup } from './markup.ts';
-export { sampleReport, type SampleOptions } from './sample.ts';
 export { PAPER_ASSUMPTIONS } from './assumptions.ts';
 
 export const REPORT_JSON = 'report.json';

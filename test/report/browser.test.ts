@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { sampleReport, writeReport } from '../../src/report/index.ts';
+import { writeReport } from '../../src/report/index.ts';
+import { sampleReport } from '../../src/experiment/demo.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-artifacts');

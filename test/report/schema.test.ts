@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { PAPER_FIGURES, REPORT_VERSION, reportJsonSchema, sampleReport, validateReport, type ModelRun, type ReportJson, type SeedStat } from '../../src/report/index.ts';
+import { PAPER_FIGURES, REPORT_VERSION, reportJsonSchema, validateReport, type ModelRun, type ReportJson, type SeedStat } from '../../src/report/index.ts';
+import { sampleReport } from '../../src/experiment/demo.ts';
 
 /** A deep, mutable copy of the sample report to break in tests. */
 const mutable = (r: ReportJson = sampleReport({ examples: 2, nTest: 12 })): any => structuredClone(r);

@@ -1,9 +1,9 @@
 /** `fgflow report`: re-renders report.html from a saved report.json, assembles one from shards, or writes a demo report. */
 import * as E from 'fp-ts/lib/Either.js';
 import { dirname } from 'node:path';
-import { mergeShards, writeReportFiles } from '../../experiment/index.ts';
+import { mergeShards, sampleReport, writeReportFiles } from '../../experiment/index.ts';
 import { ExperimentError } from '../../experiment/errors.ts';
-import { readReport, sampleReport } from '../../report/index.ts';
+import { readReport } from '../../report/index.ts';
 
 export interface ReportCommandOptions {
   readonly from?: string;

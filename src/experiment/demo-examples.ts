@@ -1,11 +1,15 @@
 /**
  * The demo report's deterministic random numbers and its example images: a small CT-like phantom
- * whose feature gradients are exact (brightness, extent, log aspect ratio by their closed forms),
- * with ∇f a mix of them plus a hidden pattern, so that A, S_i and ∇f⊥ follow from the arrays.
+ * whose feature gradients come from the features themselves (automatic differentiation), with ∇f
+ * a mix of them plus a hidden pattern, so that A, S_i and ∇f⊥ follow from the arrays.
  */
-import type { Example, FlowFrame, ReportImage } from './schema.ts';
+import { grad } from '../ad/transforms.ts';
+import { dot, normSq, orthonormalBasis, spanAlignment } from '../interp/linalg.ts';
+import type { Example, FlowFrame, ReportImage } from '../report/schema.ts';
+import { tensor, type Tensor } from '../tensor/tensor.ts';
+import { FEATURES as FEATURE_FNS } from './features.ts';
 
-/** mulberry32: a tiny deterministic generator (the report layer depends on no other layer). */
+/** mulberry32: a tiny deterministic generator, so the demo is the same everywhere. */
 export const makeRng = (seed: number) => {
   let a = seed >>> 0;
   const next = (): number => {
@@ -78,85 +82,18 @@ const phantomSlice = (n: number, t: Tumour, rng: Rng): { image: number[]; mask: 
   return { image, mask };
 };
 
-/** Gradients of brightness, extent and log aspect ratio (closed forms of PAPER.md). */
+/** Gradients of brightness, extent and log aspect ratio, by automatic differentiation of the features themselves. */
 const featureGradients = (n: number, image: readonly number[], mask: readonly number[]): Record<Feature, number[]> => {
-  let W = 0;
-  let M = 0;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n * n; i++) {
-    const w = (mask[i] as number) * (image[i] as number);
-    W += w;
-    M += mask[i] as number;
-    mx += w * (i % n);
-    my += w * Math.floor(i / n);
-  }
-  mx /= W;
-  my /= W;
-  let cxx = 0;
-  let cxy = 0;
-  let cyy = 0;
-  for (let i = 0; i < n * n; i++) {
-    const w = (mask[i] as number) * (image[i] as number);
-    const dx = (i % n) - mx;
-    const dy = Math.floor(i / n) - my;
-    cxx += w * dx * dx;
-    cxy += w * dx * dy;
-    cyy += w * dy * dy;
-  }
-  cxx /= W;
-  cxy /= W;
-  cyy /= W;
-  const tr = cxx + cyy;
-  const det = cxx * cyy - cxy * cxy;
-  const disc = Math.sqrt(Math.max(0, (tr * tr) / 4 - det));
-  const l1 = tr / 2 + disc;
-  const l2 = Math.max(tr / 2 - disc, 1e-9);
-  const th = 0.5 * Math.atan2(2 * cxy, cxx - cyy);
-  const v1 = [Math.cos(th), Math.sin(th)] as const;
-  const v2 = [-Math.sin(th), Math.cos(th)] as const;
-  const extent = Math.sqrt(tr);
-  const g: Record<Feature, number[]> = { brightness: [], extent: [], logAspectRatio: [] };
-  for (let i = 0; i < n * n; i++) {
-    const m = mask[i] as number;
-    const dx = (i % n) - mx;
-    const dy = Math.floor(i / n) - my;
-    const p1 = v1[0] * dx + v1[1] * dy;
-    const p2 = v2[0] * dx + v2[1] * dy;
-    g.brightness.push(m / M);
-    g.extent.push((m * (dx * dx + dy * dy - tr)) / W / (2 * extent));
-    g.logAspectRatio.push((m * ((p1 * p1) / l1 - (p2 * p2) / l2)) / W);
-  }
-  return g;
+  const img = tensor(image, [n, n], { dtype: 'f64' });
+  const msk = tensor(mask, [n, n], { dtype: 'f64' });
+  return Object.fromEntries(FEATURES.map((f) => [f, Array.from((grad((x: Tensor) => FEATURE_FNS[f]!(x as never, msk as never))(img) as Tensor).data)])) as Record<Feature, number[]>;
 };
 
-const dot = (a: readonly number[], b: readonly number[]): number => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
-  return s;
-};
-const norm = (a: readonly number[]): number => Math.sqrt(dot(a, a));
+const norm = (a: readonly number[]): number => Math.sqrt(normSq(a));
 const scaled = (a: readonly number[], k: number): number[] => a.map((v) => v * k);
 
-/** Project v onto span(basis) by Gram–Schmidt; returns the orthogonal remainder. */
-const orthogonalRemainder = (v: readonly number[], basis: readonly (readonly number[])[]): number[] => {
-  const q: number[][] = [];
-  for (const b of basis) {
-    let u = [...b];
-    for (const e of q) {
-      const c = dot(u, e);
-      u = u.map((x, i) => x - c * (e[i] as number));
-    }
-    const nu = norm(u);
-    if (nu > 1e-10 * Math.max(1, norm(b))) q.push(scaled(u, 1 / nu));
-  }
-  let r = [...v];
-  for (const e of q) {
-    const c = dot(r, e);
-    r = r.map((x, i) => x - c * (e[i] as number));
-  }
-  return r;
-};
+/** The part of v orthogonal to span(basis) (interp's Gram–Schmidt, as A is computed). */
+const orthogonalRemainder = (v: readonly number[], basis: readonly (readonly number[])[]): number[] => Array.from(spanAlignment(v, orthonormalBasis(basis, 1e-10)).perp);
 
 const smoothHidden = (n: number, mask: readonly number[], t: Tumour): number[] => {
   // A non-interpretable pattern: high-frequency texture sensitivity near the tumour, plus a faint blob elsewhere.
@@ -197,10 +134,10 @@ export const makeExample = (rng: Rng, n: number, id: string, label: 0 | 1, model
   ];
   const gradF = parts.reduce((acc, p) => acc.map((v, i) => v + (p[i] as number)), new Array<number>(n * n).fill(0));
   const perp = orthogonalRemainder(gradF, FEATURES.map((f) => g[f]));
-  const nf2 = dot(gradF, gradF);
-  const A = 1 - dot(perp, perp) / nf2;
+  const nf2 = normSq(gradF);
+  const A = 1 - normSq(perp) / nf2;
   const S: Record<string, number> = {};
-  for (const f of FEATURES) S[f] = round(dot(gradF, g[f]) ** 2 / (nf2 * dot(g[f], g[f])), 4);
+  for (const f of FEATURES) S[f] = round(dot(gradF, g[f]) ** 2 / (nf2 * normSq(g[f])), 4);
   const prob = label === 1 ? 0.71 + 0.1 * rng.next() : 0.18 + 0.1 * rng.next();
   const titles: Record<Feature, string> = { brightness: '∇g brightness', extent: '∇g extent', logAspectRatio: '∇g log aspect ratio' };
   const images: ReportImage[] = [

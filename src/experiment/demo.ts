@@ -8,10 +8,11 @@
  * with Holm's correction, the selected epoch the best on validation AUC of its own history, and
  * the example images carry exact feature gradients (./sample-phantom.ts).
  */
-import * as jstatModule from 'jstat';
-import { PAPER_ASSUMPTIONS } from './assumptions.ts';
-import { FEATURES, makeExample, makeRng, type Feature, type Rng, type Tumour } from './sample-phantom.ts';
-import { PAPER_FIGURES, REPORT_VERSION, type Ceiling, type Comparison, type FeatureAggregate, type ModelResult, type ModelRun, type PairedDifference, type ReportJson, type SeedStat, type TrainingEpoch } from './schema.ts';
+import { PAPER_ASSUMPTIONS } from '../report/assumptions.ts';
+import { PAPER_FIGURES, REPORT_VERSION, type Ceiling, type ModelResult, type ModelRun, type ReportJson, type SeedStat, type TrainingEpoch } from '../report/schema.ts';
+import { aggregateModel, compareWithBaseline } from './assemble.ts';
+import { FEATURES, makeExample, makeRng, type Feature, type Rng, type Tumour } from './demo-examples.ts';
+import { seedStat } from './stats.ts';
 
 export interface SampleOptions {
   readonly seed?: number;
@@ -51,55 +52,10 @@ const NOISE_S = 0.0009;
 const NOISE_DRAWS = 8;
 const FLOW_SAMPLES = 16;
 const MARGIN = 0.02;
-const METHOD = 'paired t-test over seeds (two-sided), 95% t interval of the mean difference; Holm-corrected over the rewarded models';
 
 const round = (v: number, d = 4): number => Number(v.toFixed(d));
 const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 const meanOf = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
-const sdOf = (v: readonly number[]): number => Math.sqrt(v.reduce((a, b) => a + (b - meanOf(v)) ** 2, 0) / Math.max(1, v.length - 1));
-
-// ---------------------------------------------------------------------------
-// Statistics over seeds (as the experiment computes them)
-// ---------------------------------------------------------------------------
-
-// jstat is CommonJS: Node's ESM loader exposes it only as the default export, bundlers and
-// vitest also as a named one.
-const { jStat } = ((jstatModule as unknown as { default?: typeof jstatModule }).default ?? jstatModule) as typeof jstatModule;
-
-/** Half-width of the 95% t interval of a mean of n values with standard deviation sd. */
-const tHalfWidth = (sd: number, n: number): number => jStat.studentt.inv(0.975, n - 1) * (sd / Math.sqrt(n));
-
-const statOf = (values: readonly number[], range: readonly [number, number] = [-Infinity, Infinity]): SeedStat => {
-  const mean = meanOf(values);
-  if (values.length < 2) return { mean, lo: null, hi: null, sd: null, n: values.length, values: [...values] };
-  const sd = sdOf(values);
-  const half = tHalfWidth(sd, values.length);
-  return { mean, lo: Math.max(range[0], mean - half), hi: Math.min(range[1], mean + half), sd, n: values.length, values: [...values] };
-};
-const unitStat = (values: readonly number[]): SeedStat => statOf(values, [0, 1]);
-
-const pairedOf = (base: readonly number[], rewarded: readonly number[]): Omit<PairedDifference, 'pHolm'> => {
-  const differences = rewarded.map((v, i) => v - (base[i] as number));
-  const n = differences.length;
-  const mean = meanOf(differences);
-  const sd = sdOf(differences);
-  if (n < 2 || sd === 0) return { mean, lo: null, hi: null, pValue: null, t: null, df: Math.max(0, n - 1), differences };
-  const t = mean / (sd / Math.sqrt(n));
-  const half = tHalfWidth(sd, n);
-  return { mean, lo: mean - half, hi: mean + half, pValue: Math.min(1, 2 * jStat.studentt.cdf(-Math.abs(t), n - 1)), t, df: n - 1, differences };
-};
-
-/** Holm's step-down adjustment of a family of p-values (nulls stay null and do not count). */
-const holmAdjust = (ps: readonly (number | null)[]): (number | null)[] => {
-  const order = ps.flatMap((p, i) => (p === null ? [] : [{ p, i }])).sort((a, b) => a.p - b.p);
-  const out: (number | null)[] = ps.map(() => null);
-  let running = 0;
-  order.forEach(({ p, i }, k) => {
-    running = Math.max(running, Math.min(1, (order.length - k) * p));
-    out[i] = running;
-  });
-  return out;
-};
 
 // ---------------------------------------------------------------------------
 // One (λ, seed) run
@@ -195,77 +151,10 @@ const makeRun = (rng: Rng, spec: ModelSpec, effect: SeedEffect, o: Required<Pick
 };
 
 // ---------------------------------------------------------------------------
-// Over seeds: aggregates, comparisons, ceilings
+// Over seeds: aggregated as the experiment aggregates its jobs
 // ---------------------------------------------------------------------------
 
-const optionalStat = (values: readonly (number | null | undefined)[], make: (v: readonly number[]) => SeedStat): SeedStat | null => {
-  const defined = values.filter((v): v is number => typeof v === 'number');
-  return defined.length === values.length ? make(defined) : null;
-};
-
-const aggregateFeature = (runs: readonly ModelRun[], f: string): FeatureAggregate => {
-  const of = (pick: (s: ModelRun['features'][string]) => number | null | undefined) => runs.map((r) => (r.features[f] ? pick(r.features[f]) : null));
-  return {
-    S: unitStat(of((s) => s.S) as number[]),
-    F: optionalStat(of((s) => s.F), unitStat),
-    ratioToNoise: optionalStat(of((s) => s.ratioToNoise), (v) => statOf(v, [0, Infinity])),
-    flowRatioToNoise: optionalStat(of((s) => s.flowRatioToNoise), (v) => statOf(v, [0, Infinity])),
-  };
-};
-
-const aggregate = (spec: ModelSpec, runs: readonly ModelRun[]): ModelResult => ({
-  name: spec.name,
-  lambda: spec.lambda,
-  kind: spec.kind,
-  balancedAccuracy: unitStat(runs.map((r) => r.balancedAccuracy)),
-  auc: optionalStat(runs.map((r) => r.auc), unitStat),
-  accuracy: unitStat(runs.map((r) => r.accuracy)),
-  spanAlignment: optionalStat(runs.map((r) => r.spanAlignment), unitStat),
-  flowSpanAlignment: optionalStat(runs.map((r) => r.flowSpanAlignment), unitStat),
-  unexplained: optionalStat(runs.map((r) => r.unexplained), unitStat),
-  features: Object.fromEntries(FEATURES.map((f) => [f, aggregateFeature(runs, f)])),
-  noise: { S: unitStat(runs.map((r) => r.noise.S)), F: optionalStat(runs.map((r) => r.noise.F), unitStat), draws: NOISE_DRAWS },
-  selectedEpoch: statOf(runs.map((r) => r.selectedEpoch)),
-  runs: [...runs],
-});
-
-const signed = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
-
-/** The verdict in words: a significant gain in A (Holm p < 0.05), and BA within the margin (interval above −margin). */
-const judge = (c: Omit<Comparison, 'verdict' | 'alignmentGain' | 'accuracy'>): Comparison => {
-  const { spanAlignment: a, balancedAccuracy: b } = c;
-  const alignmentGain: Comparison['alignmentGain'] = a.pHolm === null ? 'untestable' : a.pHolm < 0.05 && a.mean > 0 ? 'significant' : 'not significant';
-  const accuracy: Comparison['accuracy'] = b.lo === null ? 'untestable' : b.lo > -c.margin ? 'maintained' : 'not shown';
-  const ci = (d: PairedDifference) => (d.lo === null || d.hi === null ? 'no interval' : `95% CI ${signed(d.lo)} to ${signed(d.hi)}`);
-  const gain = `A changes by ${signed(a.mean)} (${ci(a)}${a.pHolm === null ? '' : `, Holm p = ${a.pHolm.toPrecision(2)}`}): ${alignmentGain === 'significant' ? 'a significant gain' : alignmentGain === 'untestable' ? 'untestable' : 'not a significant gain'}`;
-  const acc = `balanced accuracy changes by ${signed(b.mean)} (${ci(b)}): ${accuracy === 'maintained' ? `maintained within the margin of ${c.margin}` : accuracy === 'untestable' ? 'untestable' : `not shown to stay within the margin of ${c.margin}`}`;
-  return { ...c, alignmentGain, accuracy, verdict: `${c.rewarded} vs ${c.baseline} over ${c.seeds.length} paired seeds: ${gain}; ${acc}.` };
-};
-
-const comparisonsOf = (models: readonly ModelResult[], seeds: readonly number[]): Comparison[] => {
-  const [base, ...rewarded] = models as [ModelResult, ...ModelResult[]];
-  const pick = (m: ModelResult, f: (r: ModelRun) => number | null) => m.runs.map((r) => f(r) ?? 0);
-  const raw = rewarded.map((m) => ({
-    m,
-    A: pairedOf(pick(base, (r) => r.spanAlignment), pick(m, (r) => r.spanAlignment)),
-    FA: pairedOf(pick(base, (r) => r.flowSpanAlignment), pick(m, (r) => r.flowSpanAlignment)),
-    BA: pairedOf(pick(base, (r) => r.balancedAccuracy), pick(m, (r) => r.balancedAccuracy)),
-  }));
-  const holm = (key: 'A' | 'FA' | 'BA') => holmAdjust(raw.map((x) => x[key].pValue));
-  const [hA, hFA, hBA] = [holm('A'), holm('FA'), holm('BA')];
-  return raw.map((x, i) =>
-    judge({
-      baseline: base.name,
-      rewarded: x.m.name,
-      seeds: [...seeds],
-      method: METHOD,
-      spanAlignment: { ...x.A, pHolm: hA[i] ?? null },
-      flowSpanAlignment: { ...x.FA, pHolm: hFA[i] ?? null },
-      balancedAccuracy: { ...x.BA, pHolm: hBA[i] ?? null },
-      margin: MARGIN,
-    }),
-  );
-};
+const unitStat = (values: readonly number[]): SeedStat => seedStat('demo', values, { range: [0, 1] });
 
 const ceilingsOf = (rng: Rng, effects: readonly SeedEffect[]): Ceiling[] =>
   (
@@ -339,7 +228,7 @@ export const sampleReport = (options: SampleOptions = {}): ReportJson => {
   const n = options.size ?? 48;
   const o = { nTest: options.nTest ?? 90, distributions: options.distributions ?? true, epochs: options.epochs ?? 30 };
   const effects: SeedEffect[] = seeds.map((s) => ({ seed: s, skill: 0.025 * rng.normal(), alignment: 0.08 * rng.normal() }));
-  const models = SPECS.map((spec) => aggregate(spec, effects.map((e) => makeRun(rng, spec, e, o))));
+  const models = SPECS.map((spec) => aggregateModel(spec.name, spec.lambda, spec.kind, effects.map((e) => makeRun(rng, spec, e, o))));
   const jobs = models.flatMap((m) => m.runs.map((r) => [`train:${m.name}-seed${r.seed}`, r.trainSeconds] as const));
   const measured = models.reduce((s, m) => s + m.runs.reduce((a, r) => a + r.trainSeconds + r.measureSeconds, 0), 0);
   return {
@@ -367,7 +256,7 @@ export const sampleReport = (options: SampleOptions = {}): ReportJson => {
     seeds: [...seeds],
     selection: { metric: 'validation.auc', rule: 'the epoch whose model scores best on validation.auc (ties: the earlier epoch); the test split is scored once, after selection' },
     models,
-    comparisons: comparisonsOf(models, seeds),
+    comparisons: compareWithBaseline(models, MARGIN),
     ceilings: ceilingsOf(rng, effects),
     backend: 'cpu (pure TypeScript)',
     examples: examplesOf(options.examples ?? 2, n, models, seeds[0] ?? 0),
