@@ -83,7 +83,9 @@ export function runOptions(cmd: Command): Command {
     .option('--jobs <k>', 'jobs run at once, each in a process of its own', int('jobs'), D.jobs)
     .option('--shard <i/n>', 'run only shard i of n of the jobs (assemble with report --merge)', wrap(parseShard))
     .option('--resume', 'continue the run in --out (finished jobs are kept, interrupted ones resume)', false)
-    .option('--force', 'replace the results already in --out', false);
+    .option('--force', 'replace the results already in --out', false)
+    .option('--budget <minutes>', 'refuse to start when the jobs are estimated (by timing a few steps here) to need longer', num('budget'))
+    .option('--no-sanity', 'skip the sanity checks (parameter randomisation of each baseline, a model trained on shuffled labels per seed)');
 }
 
 export type Raw = Record<string, any>;
@@ -124,6 +126,10 @@ export function toExperimentOptions(raw: Raw, signal?: AbortSignal): ExperimentO
     ...pick('validationFraction', raw.validationFraction),
     ...pick('selection', raw.selection),
     ...pick('margin', raw.margin),
+    ...pick('sanity', raw.sanity),
+    ...pick('ablateReward', raw.ablateReward),
+    ...pick('recovery', raw.recovery),
+    ...pick('budgetMinutes', raw.budget),
     ...pick('jobs', raw.jobs),
     ...pick('shard', raw.shard),
     ...pick('resume', raw.resume),

@@ -9,62 +9,11 @@ import { PAPER_FIGURES, REPORT_VERSION, type Ceiling, type Comparison, type Feat
 import { ExperimentError } from './errors.ts';
 import type { JobResult } from './job.ts';
 import type { PlanSettings } from './plan.ts';
+import { rewardAblationOf, sanityOf } from './sanity.ts';
+import { aggregateModel, paired, required, stat, UNIT } from './aggregate.ts';
+import { isSweep, resultsByModel } from './groups.ts';
+export { aggregateModel } from './aggregate.ts';
 import { holm, PAIRED_METHOD, pairedTTest, seedStat } from './stats.ts';
-
-const UNIT: readonly [number, number] = [0, 1];
-const POSITIVE: readonly [number, number] = [0, Infinity];
-
-/** A SeedStat over the defined values (null when no seed defines the quantity). */
-function stat(what: string, values: readonly (number | null | undefined)[], range?: readonly [number, number]): SeedStat | null {
-  const defined = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  return defined.length ? seedStat(what, defined, range ? { range } : {}) : null;
-}
-
-function required(what: string, s: SeedStat | null): SeedStat {
-  if (!s) throw new ExperimentError('statistics', `${what}: no seed gave a value`);
-  return s;
-}
-
-function aggregateFeature(name: string, runs: readonly ModelRun[]): FeatureAggregate {
-  const of = (pick: (f: ModelRun['features'][string]) => number | null | undefined) => runs.map((r) => (r.features[name] ? pick(r.features[name]!) : null));
-  return {
-    S: required(`S of ${name}`, stat(`S of ${name}`, of((f) => f.S), UNIT)),
-    F: stat(`F of ${name}`, of((f) => f.F), UNIT),
-    ratioToNoise: stat(`S/noise of ${name}`, of((f) => f.ratioToNoise), POSITIVE),
-    flowRatioToNoise: stat(`F/noise of ${name}`, of((f) => f.flowRatioToNoise), POSITIVE),
-  };
-}
-
-export function aggregateModel(name: string, lambda: number, kind: ModelResult['kind'], runs: readonly ModelRun[]): ModelResult {
-  const features = Object.keys(runs[0]?.features ?? {});
-  const of = (pick: (r: ModelRun) => number | null) => runs.map(pick);
-  return {
-    name,
-    lambda,
-    kind,
-    balancedAccuracy: required('balanced accuracy', stat('balanced accuracy', of((r) => r.balancedAccuracy), UNIT)),
-    auc: stat('AUC', of((r) => r.auc), UNIT),
-    accuracy: required('accuracy', stat('accuracy', of((r) => r.accuracy), UNIT)),
-    spanAlignment: stat('A', of((r) => r.spanAlignment), UNIT),
-    flowSpanAlignment: stat('F_A', of((r) => r.flowSpanAlignment), UNIT),
-    unexplained: stat('unexplained', of((r) => r.unexplained), UNIT),
-    features: Object.fromEntries(features.map((f) => [f, aggregateFeature(f, runs)])),
-    noise: {
-      S: required('noise S', stat('noise S', of((r) => r.noise.S), UNIT)),
-      F: stat('noise F', of((r) => r.noise.F), UNIT),
-      draws: runs[0]!.noise.draws,
-    },
-    selectedEpoch: required('selected epoch', stat('selected epoch', of((r) => r.selectedEpoch))),
-    runs: [...runs],
-  };
-}
-
-/** Paired difference over the seeds where both runs define the quantity. */
-function paired(what: string, base: readonly ModelRun[], rewarded: readonly ModelRun[], pick: (r: ModelRun) => number | null): Omit<PairedDifference, 'pHolm'> | null {
-  const pairs = base.map((b, i) => [pick(b), pick(rewarded[i]!)] as const).filter((p): p is readonly [number, number] => p[0] !== null && p[1] !== null);
-  if (pairs.length === 0) return null;
-  return pairedTTest(what, pairs.map((p) => p[0]), pairs.map((p) => p[1]));
-}
 
 function verdictOf(c: Omit<Comparison, 'verdict' | 'alignmentGain' | 'accuracy'>): Pick<Comparison, 'verdict' | 'alignmentGain' | 'accuracy'> {
   const a = c.spanAlignment;
@@ -135,26 +84,12 @@ export interface AssembleInput {
   readonly timing: Readonly<Record<string, number>>;
 }
 
-/** The seeds and λ of the settings, each λ's results in seed order; names a missing (λ, seed). */
-function resultsByModel(settings: PlanSettings, results: readonly JobResult[]): { seeds: number[]; models: { name: string; lambda: number; kind: ModelResult['kind']; results: JobResult[] }[] } {
-  const seeds = settings.seeds as number[];
-  const lambdas = settings.lambdas as number[];
-  const key = (lambda: number, seed: number) => `${lambda}/${seed}`;
-  const index = new Map(results.map((r) => [key(r.job.lambda, r.job.seed), r]));
-  const missing = lambdas.flatMap((l) => seeds.filter((s) => !index.has(key(l, s))).map((s) => `(λ ${l}, seed ${s})`));
-  if (missing.length) throw new ExperimentError('incomplete', `the results lack ${missing.length} job${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`);
-  return {
-    seeds,
-    models: lambdas.map((lambda) => {
-      const rs = seeds.map((s) => index.get(key(lambda, s))!);
-      return { name: rs[0]!.job.model, lambda, kind: rs[0]!.job.kind, results: rs };
-    }),
-  };
-}
-
 export function assembleReport({ settings, results, timing }: AssembleInput): ReportJson {
-  const { seeds, models: grouped } = resultsByModel(settings, results);
-  const models = grouped.map((g) => aggregateModel(g.name, g.lambda, g.kind, g.results.map((r) => r.run)));
+  const { seeds, groups } = resultsByModel(settings, results);
+  const sweep = groups.filter(isSweep);
+  const models = sweep.map((g) => aggregateModel(g.name, g.lambda, g.kind, g.results.map((r) => r.run)));
+  const sanity = sanityOf(groups, models);
+  const rewardAblation = rewardAblationOf(groups);
   const first = results[0]!;
   const ceilings = ceilingsOf(results);
   return {
@@ -168,8 +103,10 @@ export function assembleReport({ settings, results, timing }: AssembleInput): Re
     models,
     comparisons: compareWithBaseline(models, Number(settings.margin)),
     ...(ceilings.length ? { ceilings } : {}),
+    ...(sanity ? { sanity } : {}),
+    ...(rewardAblation.length ? { rewardAblation } : {}),
     backend: first.backend,
-    examples: seeds.flatMap((_, k) => grouped.flatMap((g) => g.results[k]!.examples)),
+    examples: seeds.flatMap((_, k) => sweep.flatMap((g) => g.results[k]!.examples)),
     paper: PAPER_FIGURES,
     timing: { totalSeconds: 0, ...timing },
   };

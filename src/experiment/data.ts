@@ -20,13 +20,19 @@ export interface ExperimentData {
   readonly fingerprint: string;
 }
 
-export type DataOptions = Pick<ExperimentOptions, 'data' | 'subjects' | 'positives' | 'dataSeed' | 'size' | 'crop'>;
+export type DataOptions = Pick<ExperimentOptions, 'data' | 'subjects' | 'positives' | 'dataSeed' | 'size' | 'crop' | 'phantomWeights'>;
 
 /** The phantom's native side: with a crop it is drawn at 128² and cropped around the tumour. */
 const PHANTOM_SIDE = 128;
 
 export function loadExperimentData(o: DataOptions): ExperimentData {
-  const phantom = { n: o.subjects, size: o.crop !== undefined ? Math.max(PHANTOM_SIDE, o.crop) : o.size, seed: o.dataSeed, ...(o.positives !== undefined ? { positives: o.positives } : {}) };
+  const phantom = {
+    n: o.subjects,
+    size: o.crop !== undefined ? Math.max(PHANTOM_SIDE, o.crop) : o.size,
+    seed: o.dataSeed,
+    ...(o.positives !== undefined ? { positives: o.positives } : {}),
+    ...(o.phantomWeights ? { rule: { weights: o.phantomWeights } } : {}),
+  };
   const ds = loadDataset({ data: o.data, phantom });
   if (E.isLeft(ds)) throw ds.left;
   const prepared = prepare(ds.right, { size: o.size, ...(o.crop !== undefined ? { crop: o.crop } : {}), hounsfield: true });

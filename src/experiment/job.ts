@@ -11,7 +11,7 @@ import { ceilingsFor, type CeilingScore } from './ceiling.ts';
 import { splitForSeed, subset, type ExperimentData } from './data.ts';
 import { ExperimentError } from './errors.ts';
 import { drawExamples } from './examples.ts';
-import { measure, summariseMeasurement } from './measure.ts';
+import { ablate, measure, noiseSpanAlignment, randomise, summariseMeasurement } from './measure.ts';
 import type { ExperimentOptions } from './options.ts';
 import { jobSettings, settingDifferences, type Job, type Plan, type PlanSettings } from './plan.ts';
 import { prefixed, type ProgressSink } from './progress.ts';
@@ -124,11 +124,19 @@ export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
   await checkInterrupt(o);
   const test = subset(data.prepared, split.test);
   const ids = split.test.map((i) => data.prepared.ids[i]!);
-  const m = measure(trained.model, trained.params, test, ids, job.seed, o, progress);
+  const input = { model: trained.model, params: trained.params, test, ids, seed: job.seed, options: o, progress };
+  const m = measure(input);
+  await checkInterrupt(o);
+  const ablation = ablate(input);
+  const noiseSpan = noiseSpanAlignment(input);
+  const randomisation = o.sanity && job.kind === 'none' ? randomise(input, (key) => trained.model.init(key)) : undefined;
   await checkInterrupt(o);
   const run: ModelRun = {
     seed: job.seed,
     ...summariseMeasurement(m, o),
+    noiseSpanAlignment: noiseSpan,
+    ...(ablation ? { ablation } : {}),
+    ...(randomisation ? { randomisation } : {}),
     selectedEpoch: trained.selectedEpoch,
     history: trained.history.map((h) => ({
       epoch: h.epoch,

@@ -10,7 +10,7 @@ import { imageChannelModel } from '../interp/model.ts';
 import { column, noiseBaseline, summarize } from '../interp/summary.ts';
 import type { BatchFunction, Feature, SampleBatch } from '../interp/types.ts';
 import { gatherBatch, predict, scoreLogits, type Dataset, type Model, type SplitMetrics } from '../nn/index.ts';
-import type { FeatureSummary, ModelRun } from '../report/schema.ts';
+import type { FeatureSummary, ModelRun, RandomisationStep } from '../report/schema.ts';
 import * as random from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { featureSet } from './features.ts';
@@ -58,34 +58,113 @@ export function testImageModel(model: Model<any>, params: unknown, test: Dataset
   return imageChannelModel((x) => model.apply(params as never, x as never), test.x, 0);
 }
 
-export function measure(model: Model<any>, params: unknown, test: Dataset, ids: readonly string[], seed: number, o: MeasureOptions, progress: ProgressSink): Measurement {
+interface FeatureMeasures {
+  readonly alignment: readonly AlignmentResult[];
+  readonly noiseAlignment: readonly AlignmentResult[];
+  readonly flow: readonly FlowResult[];
+  readonly noiseFlow: readonly FlowResult[];
+}
+
+/** S, A and F of the features and of the noise draws for one model (as a function of the CT channel). */
+function measureFeatures(f: BatchFunction, batch: SampleBatch, labels: readonly number[], seed: number, o: MeasureOptions, tick: (done: number) => void): FeatureMeasures {
+  const features = featureSet(o.features);
+  const noise = noiseFeatures(seed, o);
+  const alignment = alignmentBatch(f, features, batch);
+  tick(1);
+  const noiseAlignment = alignmentBatch(f, noise, batch);
+  tick(2);
+  const flowIndex = flowSubset(labels, Math.min(o.flowSamples, labels.length), seed);
+  if (!flowIndex.length) return { alignment, noiseAlignment, flow: [], noiseFlow: [] };
+  const sub = rowsOf(batch, flowIndex);
+  const subModel: BatchFunction = (images, index) => f(images, index.map((i) => flowIndex[i]!));
+  const flowOptions = { integrator: o.integrator, maxSteps: o.flowSteps, batchSize: 8 };
+  const flow = flowAlignmentBatch(subModel, features, sub, flowOptions);
+  tick(2 + flowIndex.length);
+  const noiseFlow = flowAlignmentBatch(subModel, noise, sub, flowOptions);
+  tick(2 + 2 * flowIndex.length);
+  return { alignment, noiseAlignment, flow, noiseFlow };
+}
+
+export interface MeasureInput {
+  readonly model: Model<any>;
+  readonly params: unknown;
+  readonly test: Dataset;
+  readonly ids: readonly string[];
+  readonly seed: number;
+  readonly options: MeasureOptions;
+  readonly progress: ProgressSink;
+}
+
+function testBatch(test: Dataset, ids: readonly string[]): SampleBatch {
+  return { images: channelOf(test.x, 0), masks: channelOf(test.x, 1), ids };
+}
+
+export function measure({ model, params, test, ids, seed, options: o, progress }: MeasureInput): Measurement {
   const started = performance.now();
   const logits = predict(model, params as never, test.x);
   const metrics = scoreLogits(logits, test.y);
-  const f = testImageModel(model, params, test);
-  const batch: SampleBatch = { images: channelOf(test.x, 0), masks: channelOf(test.x, 1), ids };
-  const features = featureSet(o.features);
-  const noise = noiseFeatures(seed, o);
   progress.start('measure', 2 + 2 * o.flowSamples);
-  const alignment = alignmentBatch(f, features, batch);
-  progress.update(1);
-  const noiseAlignment = alignmentBatch(f, noise, batch);
-  progress.update(2);
-  const flowIndex = flowSubset(test.y, Math.min(o.flowSamples, test.y.length), seed);
-  let flow: FlowResult[] = [];
-  let noiseFlow: FlowResult[] = [];
-  if (flowIndex.length) {
-    const sub = rowsOf(batch, flowIndex);
-    const subModel: BatchFunction = (images, index) => f(images, index.map((i) => flowIndex[i]!));
-    const flowOptions = { integrator: o.integrator, maxSteps: o.flowSteps, batchSize: 8 };
-    flow = flowAlignmentBatch(subModel, features, sub, flowOptions);
-    progress.update(2 + flowIndex.length);
-    noiseFlow = flowAlignmentBatch(subModel, noise, sub, flowOptions);
-    progress.update(2 + 2 * flowIndex.length);
-  }
+  const measured = measureFeatures(testImageModel(model, params, test), testBatch(test, ids), test.y, seed, o, (d) => progress.update(d));
   const seconds = (performance.now() - started) / 1000;
   progress.stop(`balanced accuracy ${metrics.balancedAccuracy.toFixed(3)}, AUC ${metrics.auc?.toFixed(3) ?? '–'}`);
-  return { logits, metrics, alignment, noiseAlignment, flow, noiseFlow, seconds };
+  return { logits, metrics, ...measured, seconds };
+}
+
+/** Mean A of the feature set without each feature, on the same model (null when A is undefined throughout). */
+export function ablate({ model, params, test, ids, options: o }: MeasureInput): Record<string, number | null> | undefined {
+  if (o.features.length < 2) return undefined;
+  const f = testImageModel(model, params, test);
+  const batch = testBatch(test, ids);
+  return Object.fromEntries(o.features.map((drop) => [drop, meanOrNull(alignmentBatch(f, featureSet(o.features.filter((n) => n !== drop)), batch).map((r) => r.A))]));
+}
+
+/** The noise baseline of A for a trained model. */
+export function noiseSpanAlignment({ model, params, test, ids, seed, options }: MeasureInput): number | null {
+  return noiseSpan(testImageModel(model, params, test), testBatch(test, ids), seed, options);
+}
+
+/** The noise baseline of A: span alignment with as many noise features as there are features. */
+function noiseSpan(f: BatchFunction, batch: SampleBatch, seed: number, o: MeasureOptions): number | null {
+  const noise = Object.entries(noiseFeatures(seed, o)).slice(0, o.features.length);
+  return meanOrNull(alignmentBatch(f, Object.fromEntries(noise), batch).map((r) => r.A));
+}
+
+/** The layers of a parameter record from the top (the last layer) down. */
+function layersTopDown(params: Record<string, unknown>): string[] {
+  return Object.keys(params).reverse();
+}
+
+/**
+ * Cascading parameter randomisation (Adebayo et al., "Sanity checks for saliency maps", 2018):
+ * re-initialise the top layer, measure, then the next one too, down to the first. Measures that
+ * explain the model must fall to the noise level as it forgets what it learned.
+ */
+export function randomise(input: MeasureInput, init: (key: random.Key) => Record<string, unknown>): RandomisationStep[] {
+  const { model, params, test, ids, seed, options: o, progress } = input;
+  const fresh = init(random.foldIn(random.key(seed), 0x5a417));
+  const layers = layersTopDown(params as Record<string, unknown>);
+  const batch = testBatch(test, ids);
+  const noiseMean = (rs: readonly (AlignmentResult | FlowResult)[]) => meanOrNull(noiseColumns(rs, o.noiseDraws).flat());
+  progress.start('randomise', layers.length);
+  const steps: RandomisationStep[] = [];
+  let current = { ...(params as Record<string, unknown>) };
+  for (const [k, layer] of layers.entries()) {
+    current = { ...current, [layer]: fresh[layer] };
+    const f = testImageModel(model, current, test);
+    const m = measureFeatures(f, batch, test.y, seed, o, () => {});
+    const [nS, nF] = [noiseMean(m.noiseAlignment), noiseMean(m.noiseFlow)];
+    const ratio = (v: number | null, n: number | null) => (v === null || n === null || n === 0 ? null : v / n);
+    steps.push({
+      layers: layers.slice(0, k + 1),
+      spanAlignment: meanOrNull(m.alignment.map((r) => r.A)),
+      ratioToNoise: Object.fromEntries(o.features.map((name) => [name, ratio(meanOrNull(column(m.alignment, name)), nS)])),
+      flowRatioToNoise: Object.fromEntries(o.features.map((name) => [name, m.flow.length ? ratio(meanOrNull(column(m.flow, name)), nF) : null])),
+      noiseSpanAlignment: noiseSpan(f, batch, seed, o),
+    });
+    progress.update(k + 1);
+  }
+  progress.stop(`${layers.length} layers re-initialised`);
+  return steps;
 }
 
 // ------------------------------------------------------------------ summaries

@@ -24,6 +24,8 @@ export interface ExperimentOptions {
   readonly subjects: number;
   readonly positives?: number;
   readonly dataSeed: number;
+  /** The phantom's label rule: weights of its standardised features (default: the phantom's own mixed rule). */
+  readonly phantomWeights?: Readonly<Record<string, number>>;
   readonly out: string;
   readonly size: number;
   readonly crop?: number;
@@ -57,10 +59,18 @@ export interface ExperimentOptions {
   readonly examples: number;
   /** Balanced-accuracy non-inferiority margin of the paired comparison. */
   readonly margin: number;
+  /** Sanity checks: cascading parameter randomisation of each baseline, and a model trained on shuffled labels per seed. */
+  readonly sanity: boolean;
+  /** Feature ablation of the reward: retrain the largest λ without each feature (one extra job per feature and seed). */
+  readonly ablateReward: boolean;
   /** Jobs run at once, each in a process of its own (1: in this process). */
   readonly jobs: number;
   readonly shard?: Shard;
   readonly resume: boolean;
+  /** A recovery study's folder (fgflow validate --out) whose matrix the report embeds and links to, when it holds one. */
+  readonly recovery?: string;
+  /** Refuse to start when the jobs are estimated to need more than this many minutes. */
+  readonly budgetMinutes?: number;
   /** Replace the results in a non-empty `out`. */
   readonly force: boolean;
   readonly signal?: AbortSignal;
@@ -98,6 +108,8 @@ export const defaultExperimentOptions: ExperimentOptions = {
   flowSteps: 60,
   examples: 2,
   margin: 0.02,
+  sanity: true,
+  ablateReward: false,
   jobs: 1,
   resume: false,
   force: false,
@@ -166,6 +178,8 @@ function checkMeasures(p: Problems, o: ExperimentOptions): void {
   positiveInt(p, 'flow-steps', o.flowSteps);
   nonNegativeInt(p, 'examples', o.examples);
   if (!(o.margin >= 0 && o.margin < 1)) p.push(`--margin must lie in [0, 1), got ${o.margin}`);
+  if (o.ablateReward && o.features.length < 2) p.push(`--ablate-reward needs at least two --features (leaving one out of ${o.features.join(',')} would leave nothing to reward or measure)`);
+  if (o.ablateReward && !o.lambdas.some((l) => l > 0)) p.push('--ablate-reward needs a rewarded model: give --lambdas a value above 0');
 }
 
 function checkRunner(p: Problems, o: ExperimentOptions): void {
@@ -175,6 +189,7 @@ function checkRunner(p: Problems, o: ExperimentOptions): void {
   if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 1 && o.shard.index <= o.shard.count)) {
     p.push(`--shard must be i/n with 1 ≤ i ≤ n, got ${o.shard.index}/${o.shard.count}`);
   }
+  if (o.budgetMinutes !== undefined && !(o.budgetMinutes > 0 && Number.isFinite(o.budgetMinutes))) p.push(`--budget must be a positive number of minutes, got ${o.budgetMinutes}`);
   if (o.resume && o.force) p.push('--resume and --force contradict each other: --resume continues the results in --out, --force replaces them');
 }
 

@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { ExperimentError } from './errors.ts';
-import type { ExperimentOptions, Shard } from './options.ts';
+import { defaultExperimentOptions, type ExperimentOptions, type Shard } from './options.ts';
 
-export type JobKind = 'none' | 'pointwise' | 'span';
+/** A model of the sweep (no reward, or one of the rewards), or the sanity check's model trained on shuffled labels. */
+export type JobKind = 'none' | 'pointwise' | 'span' | 'shuffled-labels';
 
 export interface Job {
   /** e.g. 'baseline-seed0', 'pointwise-λ0.1-seed3'; unique in a plan, used as a folder name. */
@@ -18,6 +19,8 @@ export interface Job {
   readonly lambda: number;
   readonly kind: JobKind;
   readonly seed: number;
+  /** The features of the reward when it leaves one out (the reward ablation); absent: all of them. */
+  readonly rewardFeatures?: readonly string[];
   /** Whether this job draws the report's example images (the first seed's baseline and largest λ). */
   readonly examples: boolean;
   /** What this job's numbers depend on: the settings other jobs share, the data, its λ and seed. */
@@ -36,7 +39,7 @@ export interface Plan {
   readonly jobs: readonly Job[];
 }
 
-const RUN_ONLY: readonly (keyof ExperimentOptions)[] = ['out', 'jobs', 'shard', 'resume', 'force', 'signal'];
+const RUN_ONLY: readonly (keyof ExperimentOptions)[] = ['out', 'jobs', 'shard', 'resume', 'force', 'signal', 'recovery', 'budgetMinutes'];
 
 export function modelName(lambda: number, kind: 'pointwise' | 'span'): string {
   return lambda === 0 ? 'baseline' : `${kind}-λ${lambda}`;
@@ -60,25 +63,47 @@ export function fingerprint(...parts: unknown[]): string {
   return createHash('sha256').update(canonical(parts)).digest('hex').slice(0, 32);
 }
 
-/** The settings one job depends on: all but the lists of other seeds and λ. */
+/** The settings one job depends on: all but the lists of other seeds and λ, and which other jobs the plan holds. */
 export function jobSettings(settings: PlanSettings): PlanSettings {
-  const { seeds: _seeds, lambdas: _lambdas, ...rest } = settings;
+  const { seeds: _seeds, lambdas: _lambdas, sanity: _sanity, ablateReward: _ablate, ...rest } = settings;
   return rest;
+}
+
+/** The largest λ of the sweep: the one the reward ablation retrains without each feature. */
+export function ablatedLambda(o: Pick<ExperimentOptions, 'lambdas'>): number {
+  return Math.max(...o.lambdas);
+}
+
+/** The jobs of one seed: the sweep, then the sanity check's shuffled-label model, then the reward ablation. */
+function seedJobs(o: ExperimentOptions, seed: number): Omit<Job, 'fingerprint'>[] {
+  const drawn = new Set([o.lambdas[0], o.lambdas[o.lambdas.length - 1]]);
+  const jobs: Omit<Job, 'fingerprint'>[] = o.lambdas.map((lambda) => {
+    const model = modelName(lambda, o.reward);
+    return { id: `${model}-seed${seed}`, model, lambda, kind: lambda === 0 ? 'none' : o.reward, seed, examples: o.examples > 0 && seed === o.seeds[0] && drawn.has(lambda) };
+  });
+  if (o.sanity) jobs.push({ id: `shuffled-labels-seed${seed}`, model: 'shuffled-labels', lambda: 0, kind: 'shuffled-labels', seed, examples: false });
+  const lambda = ablatedLambda(o);
+  if (o.ablateReward && lambda > 0) {
+    for (const drop of o.features) {
+      const model = `${modelName(lambda, o.reward)}-without-${drop}`;
+      jobs.push({ id: `${model}-seed${seed}`, model, lambda, kind: o.reward, seed, examples: false, rewardFeatures: o.features.filter((f) => f !== drop) });
+    }
+  }
+  return jobs;
+}
+
+/** The jobs (without fingerprints) a plan's settings call for: what a merge must find. */
+export function expectedJobs(settings: PlanSettings): Omit<Job, 'fingerprint'>[] {
+  const o = { ...defaultExperimentOptions, ...settings } as ExperimentOptions;
+  return o.seeds.flatMap((seed) => seedJobs(o, seed));
 }
 
 export function makePlan(o: ExperimentOptions, dataFingerprint: string, numerics: string): Plan {
   const settings = planSettings(o, numerics);
   const shared = jobSettings(settings);
-  const drawn = new Set([o.lambdas[0], o.lambdas[o.lambdas.length - 1]]);
-  const jobs: Job[] = [];
-  for (const seed of o.seeds) {
-    for (const lambda of o.lambdas) {
-      const kind: JobKind = lambda === 0 ? 'none' : o.reward;
-      const model = modelName(lambda, o.reward);
-      const examples = o.examples > 0 && seed === o.seeds[0] && drawn.has(lambda);
-      jobs.push({ id: `${model}-seed${seed}`, model, lambda, kind, seed, examples, fingerprint: fingerprint(shared, dataFingerprint, lambda, seed, examples) });
-    }
-  }
+  const jobs: Job[] = o.seeds.flatMap((seed) =>
+    seedJobs(o, seed).map((j) => ({ ...j, fingerprint: fingerprint(shared, dataFingerprint, j.lambda, j.seed, j.examples, j.kind, j.rewardFeatures ?? null) })),
+  );
   return { settings, dataFingerprint, fingerprint: fingerprint(settings, dataFingerprint), jobs };
 }
 

@@ -94,7 +94,7 @@ export async function explainCheckpoint(file: string, explicit: Partial<Experime
   const loaded = await loadCheckpoint<CnnParams>(file, { model });
   const test = subset(data.prepared, split.test);
   const ids = split.test.map((i) => data.prepared.ids[i]!);
-  const m = measure(model, loaded.state.params, test, ids, seed, o, progress);
+  const m = measure({ model, params: loaded.state.params, test, ids, seed, options: o, progress });
   const selectedEpoch = meta.selected?.epoch ?? Math.max(0, loaded.state.epoch - 1);
   const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
   const result: JobResult = {

@@ -18,6 +18,7 @@ import {
   train,
   type Batch,
   type CnnParams,
+  type Dataset,
   type EpochMetrics,
   type LossFn,
   type Optimizer,
@@ -84,7 +85,7 @@ function lossFor(job: Job, model: ExperimentModel, o: ExperimentOptions, posWeig
   const base: LossFn<CnnParams> =
     job.lambda === 0
       ? (params, batch) => bce(model.apply(params, batch.x as never), batch)
-      : alignmentLoss<CnnParams, Batch, random.Key>(model, alignmentReward({ features: featureSet(o.features), lambda: job.lambda, kind: o.reward }), bce);
+      : alignmentLoss<CnnParams, Batch, random.Key>(model, alignmentReward({ features: featureSet(job.rewardFeatures ?? o.features), lambda: job.lambda, kind: o.reward }), bce);
   if (o.augment === 'none') return base;
   return (params, batch, key) => base(params, augmentDihedral(batch, random.foldIn(key, 0xa5)), key);
 }
@@ -129,9 +130,16 @@ export interface TrainJobInput {
   readonly progress: ProgressSink;
 }
 
+/** The labels of a dataset in a seeded random order: what the label-randomisation sanity check trains on. */
+function shuffledLabels(d: Dataset, seed: number, stream: number): Dataset {
+  const order = random.permutation(random.foldIn(random.key(seed), stream), d.y.length);
+  return { x: d.x, y: order.map((i) => d.y[i]!) };
+}
+
 export async function trainJob({ options: o, plan, data, job, split, dir, progress }: TrainJobInput): Promise<TrainedJob> {
-  const trainData = subset(data.prepared, split.train);
-  const validation = subset(data.prepared, split.validation);
+  const shuffle = job.kind === 'shuffled-labels';
+  const trainData = shuffle ? shuffledLabels(subset(data.prepared, split.train), job.seed, 0x5f1) : subset(data.prepared, split.train);
+  const validation = shuffle ? shuffledLabels(subset(data.prepared, split.validation), job.seed, 0x5f2) : subset(data.prepared, split.validation);
   const model = experimentModel({ inputSize: o.size, channels: [...o.channels], hidden: [...o.hidden] }, o.normalise ? channelScaling(trainData) : undefined);
   const stepsPerEpoch = Math.ceil(trainData.y.length / o.batchSize);
   const optimizer = scheduledAdam(o, stepsPerEpoch);

@@ -142,10 +142,30 @@ export const ModelRun = z.object({
   distributions: z.record(z.string(), z.object({ S: z.array(unit), F: z.array(unit) })).optional(),
   /** Counts of notable events, e.g. { flowNotReached: 3 }. */
   flags: z.record(z.string(), count).optional(),
+  /** The noise baseline of A: span alignment with as many noise features as there are features. */
+  noiseSpanAlignment: unit.nullable().optional(),
+  /** Feature ablation on this model: mean A of the feature set without each feature (null: undefined). */
+  ablation: z.record(z.string(), unit.nullable()).optional(),
+  /** Cascading parameter randomisation of this model (baseline runs): one step per re-initialised layer, from the top. */
+  randomisation: z.array(z.lazy(() => RandomisationStep)).optional(),
   trainSeconds: z.number().min(0),
   measureSeconds: z.number().min(0),
 });
 export type ModelRun = z.infer<typeof ModelRun>;
+
+/** The measures of a model whose top layers were re-initialised (Adebayo et al., 2018). */
+export const RandomisationStep = z.object({
+  /** The layers re-initialised so far, top first. */
+  layers: z.array(nonEmpty).min(1),
+  spanAlignment: unit.nullable(),
+  /** Per feature: mean S over the noise baseline's mean S. */
+  ratioToNoise: z.record(z.string(), z.number().min(0).nullable()),
+  /** Per feature: mean F over the noise baseline's mean F (null without flows). */
+  flowRatioToNoise: z.record(z.string(), z.number().min(0).nullable()),
+  /** The noise baseline's A: span alignment with as many noise features as there are features. */
+  noiseSpanAlignment: unit.nullable(),
+});
+export type RandomisationStep = z.infer<typeof RandomisationStep>;
 
 export const FeatureAggregate = z.object({
   S: unitStat,
@@ -170,6 +190,8 @@ export const ModelResult = z.object({
   features: z.record(z.string(), FeatureAggregate),
   noise: z.object({ S: unitStat, F: unitStat.nullable(), draws: z.number().int().min(1) }),
   selectedEpoch: SeedStat,
+  /** Feature ablation: per feature, A without it and the change from the full set (≤ 0 by construction). */
+  ablation: z.record(z.string(), z.object({ spanAlignment: unitStat, change: SeedStat })).optional(),
   /** Per seed, in the order of the report's `seeds`. */
   runs: z.array(ModelRun).min(1),
 });
@@ -276,6 +298,77 @@ export const Example = z.object({
 });
 export type Example = z.infer<typeof Example>;
 
+/** Sanity checks by randomisation: the measures must fall to the noise level for a model that learned nothing. */
+export const SanityCheck = z.object({
+  /** 'pass' when every feature's ratio to noise (S and F) and A's ratio to the noise span alignment stay below the threshold. */
+  verdict: z.enum(['pass', 'fail']),
+  threshold: z.number().min(1),
+  text: nonEmpty,
+});
+export type SanityCheck = z.infer<typeof SanityCheck>;
+
+export const ParameterRandomisation = SanityCheck.extend({
+  /** Per cascade step (top layer first), over seeds: A, and each feature's S and F ratios to noise. */
+  steps: z.array(
+    z.object({
+      layers: z.array(nonEmpty).min(1),
+      spanAlignment: unitStat.nullable(),
+      noiseSpanAlignment: unitStat.nullable(),
+      ratioToNoise: z.record(z.string(), SeedStat.nullable()),
+      flowRatioToNoise: z.record(z.string(), SeedStat.nullable()),
+    }),
+  ),
+});
+export type ParameterRandomisation = z.infer<typeof ParameterRandomisation>;
+
+export const Sanity = z.object({
+  parameterRandomisation: ParameterRandomisation.optional(),
+  /** A baseline trained on shuffled labels (train and validation), measured on the true test labels. */
+  labelRandomisation: SanityCheck.extend({ model: z.lazy(() => ModelResult) }).optional(),
+});
+export type Sanity = z.infer<typeof Sanity>;
+
+/** The reward trained without one feature (the paper's ablation), paired with the full reward on the same seeds. */
+export const RewardAblation = z.object({
+  feature: nonEmpty,
+  full: nonEmpty,
+  ablated: nonEmpty,
+  spanAlignment: PairedDifference,
+  balancedAccuracy: PairedDifference,
+});
+export type RewardAblation = z.infer<typeof RewardAblation>;
+
+/** The recovery study: phantoms whose label has one cause; does the cause's feature rank first? */
+export const RecoveryRow = z.object({
+  /** The phantom feature the label depends on (brightness, size, logAspectRatio, texture). */
+  cause: nonEmpty,
+  /** The measured feature that names the cause (null for the hidden texture). */
+  feature: z.string().nullable(),
+  balancedAccuracy: unitStat,
+  spanAlignment: unitStat.nullable(),
+  unexplained: unitStat.nullable(),
+  /** Per measured feature: mean S and F over the noise baseline's, with intervals over seeds. */
+  ratioToNoise: z.record(z.string(), SeedStat.nullable()),
+  flowRatioToNoise: z.record(z.string(), SeedStat.nullable()),
+  /** Fraction of seeds in which the cause's feature has the largest F (or S, without flows), and is ≥ 10× noise. */
+  rankedFirst: unit.nullable(),
+  tenfold: unit.nullable(),
+  verdict: z.enum(['recovered', 'not recovered', 'hidden: unexplained', 'hidden: explained']),
+  text: nonEmpty,
+});
+export type RecoveryRow = z.infer<typeof RecoveryRow>;
+
+export const Recovery = z.object({
+  features: z.array(nonEmpty).min(1),
+  seeds: z.array(z.number().int()).min(1),
+  /** How each row's verdict is decided. */
+  criterion: nonEmpty,
+  rows: z.array(RecoveryRow).min(1),
+  /** Where the study's own report lives, relative to this report (when embedded in an experiment report). */
+  link: z.string().optional(),
+});
+export type Recovery = z.infer<typeof Recovery>;
+
 /** The paper's published figures (Jin, Garneau & Fletcher, ISBI 2022). */
 export const PaperFigures = z.object({ spanAlignmentBaseline: unit, spanAlignmentRewarded: unit, balancedAccuracy: unit });
 export type PaperFigures = z.infer<typeof PaperFigures>;
@@ -302,6 +395,9 @@ const ReportObject = z.object({
   models: z.array(ModelResult).min(1),
   comparisons: z.array(Comparison),
   ceilings: z.array(Ceiling).optional(),
+  sanity: z.lazy(() => Sanity).optional(),
+  rewardAblation: z.array(z.lazy(() => RewardAblation)).optional(),
+  recovery: z.lazy(() => Recovery).optional(),
   /** What ran: the backend and what it reported (e.g. the thread count or gpu.js kernel class). */
   backend: z.string().optional(),
   examples: z.array(Example).optional(),
