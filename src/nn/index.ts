@@ -13,9 +13,14 @@ export { paperCnn, validateCnnConfig, defaultCnnConfig, type CnnConfig, type Cnn
 export { bceWithLogits, mse, binaryLabels, type BceOptions, type Labels } from './losses.ts';
 export { accuracy, balancedAccuracy, rocAuc, confusionMatrix, classify, type ConfusionMatrix } from './metrics.ts';
 export {
-  adam, sgd, clipByGlobalNorm, globalNorm, optimizerFromConfig,
+  adam, adamw, sgd, chain, clipByGlobalNorm, globalNorm, optimizerFromConfig,
   type Optimizer, type OptState, type OptimizerConfig, type AdamConfig, type SgdConfig,
 } from './optim.ts';
+export {
+  scaleByAdam, momentum, addDecayedWeights, scale, scaleByLearningRate, transformationFromConfig,
+  type GradientTransformation, type TransformationConfig, type Arith, type Update, type Product, type ElementIO,
+} from './transformations.ts';
+export { learningRateAt, type LearningRate, type Schedule } from './schedules.ts';
 export {
   train, trainSteps, trainIterator, initialState, trainKey, bceLoss, balancedPosWeight, gatherBatch, predict, scoreLogits, checkDataset,
   type TrainOptions, type TrainResult, type TrainState, type TrainEvent, type StepEvent, type EpochEvent, type EpochMetrics,
