@@ -229,7 +229,7 @@ export async function trainModel({ lambda, options: o, split, checkpointDir, pro
     model: cnn,
     loss,
     data: split.train,
-    test: split.test,
+    validation: split.test,
     epochs: o.epochs,
     batchSize: o.batchSize,
     optimizer,
@@ -238,7 +238,7 @@ export async function trainModel({ lambda, options: o, split, checkpointDir, pro
     ...(o.signal ? { signal: o.signal } : {}),
     onStep: (e) => progress.update(e.epoch * batches + e.batch + 1, { epoch: `${e.epoch + 1}/${o.epochs}`, loss: e.loss, 'test bal.acc': Number.isNaN(lastTestBa) ? '–' : lastTestBa }),
     onEpoch: async (e) => {
-      lastTestBa = e.metrics.test?.balancedAccuracy ?? NaN;
+      lastTestBa = e.metrics.validation?.balancedAccuracy ?? NaN;
       await saveCheckpoint(checkpoint, { model: cnn.config, optimizer: optimizer.config, state: e.state, meta: { name, lambda, kind } });
     },
   });
@@ -249,7 +249,7 @@ export async function trainModel({ lambda, options: o, split, checkpointDir, pro
     throw new Interrupted(checkpoint);
   }
   const last = result.history[result.history.length - 1];
-  progress.stop(`${name}: ${seconds.toFixed(0)} s, test balanced accuracy ${last?.test?.balancedAccuracy.toFixed(3) ?? '–'}`);
+  progress.stop(`${name}: ${seconds.toFixed(0)} s, test balanced accuracy ${last?.validation?.balancedAccuracy.toFixed(3) ?? '–'}`);
   return { name, lambda, kind, cnn, params: result.params, history: result.history, seconds, checkpoint };
 }
 
@@ -392,7 +392,7 @@ export function modelResult(m: Measurement, o: ExperimentOptions): ModelResult {
       epoch: h.epoch,
       trainLoss: h.trainLoss,
       trainBalancedAccuracy: h.train?.balancedAccuracy ?? 0,
-      testBalancedAccuracy: h.test?.balancedAccuracy ?? 0,
+      testBalancedAccuracy: h.validation?.balancedAccuracy ?? 0,
     })),
     flags: issueFlags(m),
   };

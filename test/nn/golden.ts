@@ -70,12 +70,12 @@ export async function goldenRun(seed: number, kind: RunKind): Promise<GoldenRun>
       : alignmentLoss<nn.CnnParams, nn.Batch, unknown>(model, alignmentReward({ features: FEATURES, lambda: 0.1, kind }), (logits, batch) =>
           nn.bceWithLogits(logits, batch.y, { posWeight }),
         );
-  const result = await nn.train({ model, loss, data: trainSet, test: heldOut, epochs: 2, batchSize: 4, optimizer: nn.adam({ lr: 0.01 }), seed });
+  const result = await nn.train({ model, loss, data: trainSet, validation: heldOut, epochs: 2, batchSize: 4, optimizer: nn.adam({ lr: 0.01 }), seed });
   const measuredX = rows(heldOut.x, 0, MEASURED);
   const batch: SampleBatch = { images: channel(measuredX, 0) as SampleBatch['images'], masks: channel(measuredX, 1) as SampleBatch['masks'] };
   const measures = alignmentBatch(imageChannelModel((input) => model.apply(result.params, input as never), measuredX, 0), FEATURES, batch);
   return {
-    history: result.history.map((h) => ({ trainLoss: h.trainLoss, train: h.train, heldOut: h.test })),
+    history: result.history.map((h) => ({ trainLoss: h.trainLoss, train: h.train, heldOut: h.validation })),
     paramsCrc: crcOf(treeLeaves(result.params)),
     optStateCrc: crcOf(treeLeaves(result.state.optState)),
     S: measures.map((m) => m.S),
