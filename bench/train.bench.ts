@@ -87,9 +87,9 @@ function setup(size: number, kind: Row['kind']): Setup {
 function profileStep(fn: () => void): Record<string, { ms: number; calls: number }> {
   const stats: Record<string, { ms: number; calls: number }> = {};
   for (const [name, prim] of primitives()) {
-    registerKernel('profile', name, (args, p) => {
+    registerKernel('profile', prim, (args, p, aval) => {
       const t0 = performance.now();
-      const out = prim.impl(args, p);
+      const out = prim.impl(args, p, aval);
       const s = (stats[name] ??= { ms: 0, calls: 0 });
       s.ms += performance.now() - t0;
       s.calls++;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jvp, primitives, vjp, type Tensor } from '../../src/index.ts';
+import { ArgumentError, defineRules, definePrimitive, jvp, primitives, vjp, type Tensor } from '../../src/index.ts';
 import { CONSTANT_CASES, DIFFERENTIABLE_CASES } from '../support/primitive-cases.ts';
 import { spy } from '../support/spy.ts';
 import { SEED } from '../support/tolerance.ts';
@@ -30,6 +30,14 @@ describe('the primitive table is covered', () => {
       const hasRules = prim.jvp !== undefined && prim.vjp !== undefined;
       expect({ name, hasRules, partial: (prim.jvp === undefined) !== (prim.vjp === undefined) }).toEqual({ name, hasRules: differentiable.has(name), partial: false });
     }
+  });
+
+  it('a second declaration of a name, or a second set of rules, is an ArgumentError naming the primitive', () => {
+    const add = table.get('add')!;
+    const rules = { jvp: () => null, vjp: () => [null, null] };
+    expect(() => definePrimitive({ name: 'add', shapeRule: add.shapeRule, impl: add.impl })).toThrow(expect.objectContaining({ name: 'ArgumentError', message: expect.stringMatching(/primitive add is defined twice/) }));
+    expect(() => defineRules(add, rules)).toThrow(/primitive add already has derivative rules/);
+    expect(() => defineRules({ name: 'undeclared', shapeRule: add.shapeRule, impl: add.impl }, rules)).toThrow(ArgumentError);
   });
 
   it('elementwise nonlinearities, conv2d and avgPool2d (and their adjoints) are checked to third order', () => {

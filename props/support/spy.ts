@@ -12,9 +12,9 @@ const BACKEND = 'props-spy';
 export function spy<R>(fn: () => R): { result: R; counts: Map<string, number> } {
   const counts = new Map<string, number>();
   for (const [name, prim] of primitives()) {
-    registerKernel(BACKEND, name, (args, params) => {
+    registerKernel(BACKEND, prim, (args, params, aval) => {
       counts.set(name, (counts.get(name) ?? 0) + 1);
-      return prim.impl(args, params);
+      return prim.impl(args, params, aval);
     });
   }
   try {

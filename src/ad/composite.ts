@@ -1,11 +1,45 @@
 /** Operations built from primitives (their derivatives come for free from the primitives'). */
+import { ShapeError } from '../tensor/errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import type { DType, Shape } from '../tensor/shape.ts';
-import { add, equal, mul, sub, where } from './primitives/binary.ts';
-import { max, sum } from './primitives/reduce.ts';
+import { sameShape, type AsShape, type DType, type Reduce, type Shape } from '../tensor/shape.ts';
+import { bind } from './core.ts';
+import { add, div, equal, mul, sub, where } from './primitives/binary.ts';
+import { broadcastTo, max, normalizeAxes, sum, sumPrim, type AxesArg, type ReduceOptions } from './primitives/reduce.ts';
 import { reshape } from './primitives/layout.ts';
 import { exp, log } from './primitives/unary.ts';
 import { stopGradient } from './primitives/stop.ts';
+import { requireTensor } from './primitives/util.ts';
+
+/** Mean over `axes` (all by default). */
+export function mean<S extends Shape, D extends DType, const A extends AxesArg = undefined, K extends boolean = false>(
+  x: Tensor<S, D>,
+  axes?: A,
+  options: ReduceOptions<K> = {},
+): Tensor<AsShape<Reduce<S, A, K>>, D> {
+  requireTensor('mean', x);
+  const norm = normalizeAxes('mean', x.shape, axes);
+  const count = norm.reduce((p, a) => p * x.shape[a]!, 1);
+  if (count === 0) throw new ShapeError('mean', 'reduces over no elements', [x.shape]);
+  const s = bind(sumPrim, [x], { axes: norm, keepDims: options.keepDims ?? false });
+  return div(s, count) as unknown as Tensor<AsShape<Reduce<S, A, K>>, D>;
+}
+
+/** Sums `x` over the axes along which `shape` was broadcast to x's shape, giving a tensor of `shape`. */
+export function unbroadcast(x: Tensor, shape: Shape): Tensor {
+  if (sameShape(x.shape, shape)) return x;
+  const lead = x.shape.length - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < x.shape.length; i++) {
+    if (i < lead || (shape[i - lead] === 1 && x.shape[i] !== 1)) axes.push(i);
+  }
+  const summed = axes.length ? sum(x, axes, { keepDims: true }) : x;
+  return reshape(summed, shape);
+}
+
+/** `x` broadcast to `shape` (itself when it already has that shape): the transpose of unbroadcast. */
+export function expandTo(x: Tensor, shape: Shape): Tensor {
+  return sameShape(x.shape, shape) ? x : broadcastTo(x, shape);
+}
 
 /** log Σ exp(x) over `axes` (all by default), stable for entries of any magnitude: the max is subtracted first. */
 export function logSumExp<D extends DType>(x: Tensor<Shape, D>, axes?: readonly number[]): Tensor<Shape, D> {

@@ -3,6 +3,8 @@ import { ShapeError } from '../tensor/errors.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { sameShape } from '../tensor/shape.ts';
 import { bind, primalFor, Trace, type AdPayload, type MaybeTensor, type Primitive } from './core.ts';
+// The interpreters read the rules off the primitives, so loading them loads the rule table.
+import './rules.ts';
 
 interface JvpPayload extends AdPayload {
   readonly tangent: Tensor;
@@ -21,7 +23,7 @@ export class JvpTrace extends Trace {
     return Tensor.traced(primal.shape, primal.dtype, payload);
   }
 
-  process(prim: Primitive, args: readonly Tensor[], params: unknown): Tensor {
+  process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor {
     const primals = args.map((a) => primalFor(a, this));
     const tangents = args.map((a) => this.tangentOf(a));
     const out = bind(prim, primals, params);

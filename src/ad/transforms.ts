@@ -8,6 +8,7 @@ import type { DType, Shape } from '../tensor/shape.ts';
 import { JvpTrace } from './jvp.ts';
 import { backward, VjpTrace } from './vjp.ts';
 import { describe, flatten, PytreeError, sameStructure, unflatten, type Pytree } from './pytree.ts';
+import { add as addTensors } from './primitives/binary.ts';
 import { concat, reshape, transpose } from './primitives/layout.ts';
 
 function zerosLike(x: Tensor): Tensor {
@@ -98,9 +99,6 @@ function mapTensors(x: unknown, fn: (t: Tensor) => Tensor): unknown {
 function primalOf(trace: VjpTrace, x: Tensor): Tensor {
   return trace.nodeOf(x) ? (x.tracer as { primal: Tensor }).primal : x;
 }
-
-// Imported lazily to keep this module's dependencies one-way at load time.
-import { add as addTensors } from './primitives/binary.ts';
 
 // ------------------------------------------------------------------ grad
 

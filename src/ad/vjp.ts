@@ -9,6 +9,8 @@ import { Tensor } from '../tensor/tensor.ts';
 import { sameShape } from '../tensor/shape.ts';
 import { bind, primalFor, Trace, type AdPayload, type Primitive } from './core.ts';
 import { add } from './primitives/binary.ts';
+// The interpreters read the rules off the primitives, so loading them loads the rule table.
+import './rules.ts';
 
 export class Node {
   private static nextId = 0;
@@ -42,12 +44,12 @@ export class VjpTrace extends Trace {
     return Tensor.traced(primal.shape, primal.dtype, payload);
   }
 
-  process(prim: Primitive, args: readonly Tensor[], params: unknown): Tensor {
+  process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor {
     const primals = args.map((a) => primalFor(a, this));
     const parents = args.map((a) => this.nodeOf(a));
     const out = bind(prim, primals, params);
     if (!prim.vjp || parents.every((p) => p === null)) return out;
-    return this.wrap(out, new Node(prim, params, primals, out, parents));
+    return this.wrap(out, new Node(prim as Primitive, params, primals, out, parents));
   }
 }
 

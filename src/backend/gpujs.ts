@@ -26,6 +26,12 @@ import {
   avgPool2dAdjointSource, avgPool2dSource, BINARY_OPS, binarySource, conv2dFilterAdjointSource, conv2dInputAdjointSource, conv2dSource,
   matmulSource, UNARY_BODIES, unarySource, type KernelSource,
 } from './gpujs-kernels.ts';
+import type { Primitive } from '../ad/primitive.ts';
+import { BINARY_PRIMITIVES } from '../ad/primitives/binary.ts';
+import { conv2dFilterAdjointPrim, conv2dInputAdjointPrim, conv2dPrim } from '../ad/primitives/conv.ts';
+import { matmulPrim } from '../ad/primitives/matmul.ts';
+import { avgPool2dAdjointPrim, avgPool2dPrim } from '../ad/primitives/pool.ts';
+import { UNARY_PRIMITIVES } from '../ad/primitives/unary.ts';
 import { describeBackend, registerKernel, setBackend, unregisterBackend, type BackendInfo } from './registry.ts';
 
 export const GPUJS_BACKEND = 'gpujs';
@@ -290,7 +296,7 @@ type MatmulParams = MatmulFlags;
 const f32 = (t: Tensor) => t.data as Float32Array;
 
 function register(): void {
-  registerKernel(GPUJS_BACKEND, 'matmul', (args, p: MatmulParams) => {
+  registerKernel(GPUJS_BACKEND, matmulPrim, (args, p: MatmulParams) => {
     const s = state!;
     const [a, b] = args as [Tensor, Tensor];
     const { g, shape } = matmulGeometry(a.shape, b.shape, p);
@@ -299,8 +305,9 @@ function register(): void {
     return make(shape, 'f32', out);
   });
 
-  const conv = (name: string, source: (g: Conv2dGeometry) => KernelSource, geometry: (a: Tensor, b: Tensor, p: ConvParams) => Conv2dGeometry, outShape: (g: Conv2dGeometry) => number[]) =>
-    registerKernel(GPUJS_BACKEND, name, (args, p: ConvParams) => {
+  const conv = (prim: Primitive<ConvParams>, source: (g: Conv2dGeometry) => KernelSource, geometry: (a: Tensor, b: Tensor, p: ConvParams) => Conv2dGeometry, outShape: (g: Conv2dGeometry) => number[]) =>
+    registerKernel(GPUJS_BACKEND, prim, (args, p: ConvParams) => {
+      const name = prim.name;
       const s = state!;
       const [a, b] = args as [Tensor, Tensor];
       const g = geometry(a, b, p);
@@ -309,12 +316,13 @@ function register(): void {
       if (!eligible(args, shapeSize(shape)) || work < s.minWork) return cpu(name, args, p);
       return make(shape, 'f32', run(s, name, `${name}:${JSON.stringify(g)}`, () => source(g), [f32(a), f32(b)]));
     });
-  conv('conv2d', conv2dSource, (x, w, p) => convGeometry(x.shape[0]!, x.shape[1]!, w.shape[0]!, p), (g) => [g.n, g.o, g.outH, g.outW]);
-  conv('conv2dInputAdjoint', conv2dInputAdjointSource, (y, w, p) => convGeometry(y.shape[0]!, w.shape[1]!, w.shape[0]!, p), (g) => [g.n, g.c, g.h, g.w]);
-  conv('conv2dFilterAdjoint', conv2dFilterAdjointSource, (x, y, p) => convGeometry(x.shape[0]!, x.shape[1]!, y.shape[1]!, p), (g) => [g.o, g.c, g.kh, g.kw]);
+  conv(conv2dPrim, conv2dSource, (x, w, p) => convGeometry(x.shape[0]!, x.shape[1]!, w.shape[0]!, p), (g) => [g.n, g.o, g.outH, g.outW]);
+  conv(conv2dInputAdjointPrim, conv2dInputAdjointSource, (y, w, p) => convGeometry(y.shape[0]!, w.shape[1]!, w.shape[0]!, p), (g) => [g.n, g.c, g.h, g.w]);
+  conv(conv2dFilterAdjointPrim, conv2dFilterAdjointSource, (x, y, p) => convGeometry(x.shape[0]!, x.shape[1]!, y.shape[1]!, p), (g) => [g.o, g.c, g.kh, g.kw]);
 
-  const pool = (name: string, source: (g: Pool2dGeometry) => KernelSource, outShape: (g: Pool2dGeometry) => number[]) =>
-    registerKernel(GPUJS_BACKEND, name, (args, p: PoolParams) => {
+  const pool = (prim: Primitive<PoolParams>, source: (g: Pool2dGeometry) => KernelSource, outShape: (g: Pool2dGeometry) => number[]) =>
+    registerKernel(GPUJS_BACKEND, prim, (args, p: PoolParams) => {
+      const name = prim.name;
       const s = state!;
       const [x] = args as [Tensor];
       const g: Pool2dGeometry = { n: x.shape[0]!, c: x.shape[1]!, ...p };
@@ -322,19 +330,21 @@ function register(): void {
       if (!eligible(args, shapeSize(shape)) || g.n * g.c * g.outH * g.outW * g.kh * g.kw < s.minWork) return cpu(name, args, p);
       return make(shape, 'f32', run(s, name, `${name}:${JSON.stringify(g)}`, () => source(g), [f32(x)]));
     });
-  pool('avgPool2d', avgPool2dSource, (g) => [g.n, g.c, g.outH, g.outW]);
-  pool('avgPool2dAdjoint', avgPool2dAdjointSource, (g) => [g.n, g.c, g.h, g.w]);
+  pool(avgPool2dPrim, avgPool2dSource, (g) => [g.n, g.c, g.outH, g.outW]);
+  pool(avgPool2dAdjointPrim, avgPool2dAdjointSource, (g) => [g.n, g.c, g.h, g.w]);
 
-  for (const op of Object.keys(UNARY_BODIES)) {
-    registerKernel(GPUJS_BACKEND, op, (args, p) => {
+  for (const prim of UNARY_PRIMITIVES.filter((q) => q.name in UNARY_BODIES)) {
+    const op = prim.name;
+    registerKernel(GPUJS_BACKEND, prim, (args, p) => {
       const s = state!;
       const [x] = args as [Tensor];
       if (!eligible(args, x.size) || x.size < s.elementwiseMinSize) return cpu(op, args, p);
       return make(x.shape, 'f32', run(s, op, `${op}:${x.size}`, () => unarySource(op, x.size), [f32(x)]));
     });
   }
-  for (const op of Object.keys(BINARY_OPS)) {
-    registerKernel(GPUJS_BACKEND, op, (args, p) => {
+  for (const prim of BINARY_PRIMITIVES.filter((q) => q.name in BINARY_OPS)) {
+    const op = prim.name;
+    registerKernel(GPUJS_BACKEND, prim, (args, p) => {
       const s = state!;
       const [a, b] = args as [Tensor, Tensor];
       const shape = broadcastShapes(op, a.shape, b.shape);

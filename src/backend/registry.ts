@@ -1,20 +1,26 @@
 /**
- * The kernel registry: for each primitive name, the kernels each backend provides.
- * `cpu` is every primitive's own implementation (registered by the primitive table);
- * other backends register overrides for the primitives they accelerate. A kernel may also
- * decline a call (by returning undefined), and the primitive's cpu kernel runs it: so a backend
- * never needs the primitive table, and AD, nn and interp code never change with the backend.
+ * The kernel registry: for each primitive, the kernels each backend provides. `cpu` is every
+ * primitive's own implementation (its `impl`); other backends register overrides for the
+ * primitives they accelerate, keyed by the primitive object itself, so a kernel's params are the
+ * primitive's own type. A kernel may also decline a call (by returning undefined), and the
+ * primitive's cpu kernel runs it: AD, nn and interp code never change with the backend.
  */
+import type { Aval, Primitive } from '../ad/primitive.ts';
 import { setSharedAllocation, type Tensor } from '../tensor/tensor.ts';
 
 export type BackendName = 'cpu' | 'gpujs' | (string & {});
-/** A backend's kernel; returning undefined declines the call (too small, f64, …) and the cpu kernel runs it. */
-export type KernelImpl = (args: readonly Tensor[], params: any) => Tensor | undefined;
+/**
+ * A backend's kernel for a primitive with params P; `out` is the aval the shape rule computed.
+ * Returning undefined declines the call (too small, f64, …) and the cpu kernel runs it.
+ */
+export type KernelImpl<P> = (args: readonly Tensor[], params: P, out: Aval) => Tensor | undefined;
 
-const overrides = new Map<BackendName, Map<string, KernelImpl>>();
+// Each entry pairs a primitive with a kernel of its own params type (registerKernel's signature
+// keeps that invariant); `never` is what every KernelImpl<P> is assignable to.
+const overrides = new Map<BackendName, Map<Primitive<never>, KernelImpl<never>>>();
 let current: BackendName = 'cpu';
 
-export function registerKernel(backend: BackendName, primitive: string, impl: KernelImpl): void {
+export function registerKernel<P>(backend: BackendName, primitive: Primitive<P>, impl: KernelImpl<P>): void {
   let table = overrides.get(backend);
   if (!table) overrides.set(backend, (table = new Map()));
   table.set(primitive, impl);
@@ -26,9 +32,9 @@ export function unregisterBackend(backend: BackendName): void {
 }
 
 /** The backend's kernel for a primitive, or undefined when it has none (the caller runs the cpu kernel). */
-export function lookupKernel(primitive: string): KernelImpl | undefined {
+export function lookupKernel<P>(primitive: Primitive<P>): KernelImpl<P> | undefined {
   if (current === 'cpu') return undefined;
-  return overrides.get(current)?.get(primitive);
+  return overrides.get(current)?.get(primitive) as KernelImpl<P> | undefined;
 }
 
 export function getBackend(): BackendName {
@@ -63,8 +69,9 @@ export function withBackend<T>(name: BackendName, fn: () => T): T {
   }
 }
 
-export function registeredPrimitives(backend: BackendName): string[] {
-  return [...(overrides.get(backend)?.keys() ?? [])];
+/** The primitives a backend has kernels for, in registration order. */
+export function registeredPrimitives(backend: BackendName): Primitive[] {
+  return [...(overrides.get(backend)?.keys() ?? [])] as Primitive[];
 }
 
 /**

@@ -25,6 +25,8 @@ const make = Tensor.fromBuffer;
 import type { Conv2dGeometry, FloatArray, MatmulGeometry } from '../tensor/kernels/types.ts';
 import { shapeSize, type DType, type Shape } from '../tensor/shape.ts';
 import { Tensor, type ArrayFor } from '../tensor/tensor.ts';
+import { conv2dFilterAdjointPrim, conv2dInputAdjointPrim, conv2dPrim } from '../ad/primitives/conv.ts';
+import { matmulPrim } from '../ad/primitives/matmul.ts';
 import { describeBackend, registerKernel, requestSharedAllocation, type BackendInfo } from './registry.ts';
 import { partCount, runPart, workOf, type Task, type TaskShape } from './threads-work.ts';
 import { BOOTING, BUSY, DONE, DOWN, FAILED, READY, SLOT_WIDTH, STATE, UP, type Job, type WorkerBoot } from './threads-worker.ts';
@@ -368,10 +370,10 @@ function filterAdjointKernel(args: readonly Tensor[], p: ConvParams): Tensor | u
 // this backend runs, so threaded calls need no copy. Smaller buffers stay on plain memory: sharing
 // every buffer (threshold 2^14) made the rewarded 128² step 116 ms/image, this 90–95.
 requestSharedAllocation(THREADS_BACKEND, 1 << 18);
-registerKernel(THREADS_BACKEND, 'matmul', matmulKernel);
-registerKernel(THREADS_BACKEND, 'conv2d', conv2dKernel);
-registerKernel(THREADS_BACKEND, 'conv2dInputAdjoint', inputAdjointKernel);
-registerKernel(THREADS_BACKEND, 'conv2dFilterAdjoint', filterAdjointKernel);
+registerKernel(THREADS_BACKEND, matmulPrim, matmulKernel);
+registerKernel(THREADS_BACKEND, conv2dPrim, conv2dKernel);
+registerKernel(THREADS_BACKEND, conv2dInputAdjointPrim, inputAdjointKernel);
+registerKernel(THREADS_BACKEND, conv2dFilterAdjointPrim, filterAdjointKernel);
 
 /** The backend's state: requested vs running threads, and why the pool is not running when it is not. */
 export function threadsInfo(): BackendInfo {

@@ -142,9 +142,9 @@ export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
       epoch: h.epoch,
       trainLoss: h.trainLoss,
       trainBalancedAccuracy: h.train?.balancedAccuracy ?? 0,
-      validationBalancedAccuracy: h.test?.balancedAccuracy ?? 0,
-      validationAuc: h.test?.auc ?? null,
-      validationLoss: h.test?.bce ?? 0,
+      validationBalancedAccuracy: h.validation?.balancedAccuracy ?? 0,
+      validationAuc: h.validation?.auc ?? null,
+      validationLoss: h.validation?.bce ?? 0,
     })),
     trainSeconds: trained.seconds,
   };

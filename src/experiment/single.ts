@@ -18,7 +18,7 @@ import { modelFromConfig } from './model.ts';
 import { defaultExperimentOptions, validateOptions, type ExperimentOptions } from './options.ts';
 import { settingDifferences } from './plan.ts';
 import type { ProgressSink } from './progress.ts';
-import { trainJob, SELECTED_FILE, type JobMeta } from './train-job.ts';
+import { trainJob, CHECKPOINT_FILE, type JobMeta } from './train-job.ts';
 import { join } from 'node:path';
 import { ceilingsFor } from './ceiling.ts';
 
@@ -42,7 +42,7 @@ export async function trainOne(options: ExperimentOptions, lambda: number, progr
   const split = splitForSeed(data.prepared.labels, seed, o);
   const trained = await trainJob({ options: o, plan, data, job, split, dir: o.out, progress });
   const test = subset(data.prepared, split.test);
-  return { checkpoint: join(o.out, SELECTED_FILE), selectedEpoch: trained.selectedEpoch, seconds: trained.seconds, test: scoreLogits(predict(trained.model, trained.params, test.x), test.y) };
+  return { checkpoint: join(o.out, CHECKPOINT_FILE), selectedEpoch: trained.selectedEpoch, seconds: trained.seconds, test: scoreLogits(predict(trained.model, trained.params, test.x), test.y) };
 }
 
 /** Options that only change how a trained model is measured, so explain may take them from the command line. */
@@ -94,8 +94,9 @@ export async function explainCheckpoint(file: string, explicit: Partial<Experime
   const loaded = await loadCheckpoint<CnnParams>(file, { model });
   const test = subset(data.prepared, split.test);
   const ids = split.test.map((i) => data.prepared.ids[i]!);
-  const m = measure({ model, params: loaded.state.params, test, ids, seed, options: o, progress });
-  const selectedEpoch = meta.selected?.epoch ?? Math.max(0, loaded.state.epoch - 1);
+  const selectedEpoch = loaded.state.bestEpoch?.epoch ?? Math.max(0, loaded.state.epoch - 1);
+  const params = loaded.state.bestEpoch?.params ?? loaded.state.params;
+  const m = measure({ model, params, test, ids, seed, options: o, progress });
   const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
   const result: JobResult = {
     version: RESULT_VERSION,
@@ -109,11 +110,11 @@ export async function explainCheckpoint(file: string, explicit: Partial<Experime
       seed,
       ...summariseMeasurement(m, o),
       selectedEpoch,
-      history: loaded.state.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, trainBalancedAccuracy: h.train?.balancedAccuracy ?? 0, validationBalancedAccuracy: h.test?.balancedAccuracy ?? 0, validationAuc: h.test?.auc ?? null, validationLoss: h.test?.bce ?? 0 })),
+      history: loaded.state.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, trainBalancedAccuracy: h.train?.balancedAccuracy ?? 0, validationBalancedAccuracy: h.validation?.balancedAccuracy ?? 0, validationAuc: h.validation?.auc ?? null, validationLoss: h.validation?.bce ?? 0 })),
       trainSeconds: 0,
     },
     ceilings: job.lambda === 0 ? ceilingsFor(data.prepared.dataset, split) : [],
-    examples: o.examples > 0 ? drawExamples({ model, params: loaded.state.params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: o }) : [],
+    examples: o.examples > 0 ? drawExamples({ model, params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: o }) : [],
     backend: env.backend,
   };
   const report = assembleReport({ settings: { ...plan.settings, checkpoint: file }, results: [result], timing: { totalSeconds: m.seconds } });

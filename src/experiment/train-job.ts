@@ -1,9 +1,8 @@
 /**
  * Training one (λ, seed) job with model selection on the validation split: the epoch whose model
  * scores best on the validation metric is kept (ties go to the earlier epoch), and the test split
- * is never seen here. Checkpoints go to the job's folder after every epoch (the run in progress)
- * and whenever the validation metric improves (the kept model), so an interrupted job resumes
- * exactly where it stopped, with the same selection.
+ * is never seen here. The job's checkpoint, written after every epoch, holds the run in progress
+ * and the kept epoch's params, so an interrupted job resumes exactly, with the same selection.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +20,8 @@ import {
   type Dataset,
   type EpochMetrics,
   type LossFn,
+  type LearningRate,
   type Optimizer,
-  type OptState,
   type SplitMetrics,
   type TrainState,
 } from '../nn/index.ts';
@@ -54,30 +53,16 @@ export interface JobMeta {
   readonly dataFingerprint: string;
   readonly settings: PlanSettings;
   readonly split: { readonly train: readonly number[]; readonly validation: readonly number[]; readonly test: readonly number[] };
-  /** Only in the kept model's checkpoint: its epoch and validation score. */
-  readonly selected?: { readonly epoch: number; readonly value: number };
 }
 
+/** The job's checkpoint: the run in progress, with the params of the epoch kept so far (nn's restoreBest). */
 export const CHECKPOINT_FILE = 'checkpoint.ckpt';
-export const SELECTED_FILE = 'selected.ckpt';
 
-/** Learning rate at optimiser step `step`: linear warm-up, then constant or a cosine decay to 0. */
-export function learningRate(o: Pick<ExperimentOptions, 'lr' | 'warmupEpochs' | 'schedule' | 'epochs'>, stepsPerEpoch: number, step: number): number {
-  const warmup = o.warmupEpochs * stepsPerEpoch;
-  if (step < warmup) return (o.lr * (step + 1)) / warmup;
-  if (o.schedule === 'constant') return o.lr;
-  const total = Math.max(1, o.epochs * stepsPerEpoch - warmup);
-  return 0.5 * o.lr * (1 + Math.cos((Math.PI * Math.min(step - warmup, total)) / total));
-}
-
-/** Adam whose learning rate follows the schedule; the step comes from the optimiser state, so a resumed run continues it. */
-function scheduledAdam(o: ExperimentOptions, stepsPerEpoch: number): Optimizer {
-  const base = adam({ lr: o.lr, weightDecay: o.weightDecay, decoupled: true });
-  const stepOf = (state: OptState) => state.count.item();
-  return {
-    ...base,
-    update: (grads, state, params) => adam({ lr: learningRate(o, stepsPerEpoch, stepOf(state)), weightDecay: o.weightDecay, decoupled: true }).update(grads, state, params),
-  };
+/** The learning rate as a schedule of the optimiser's step count: linear warm-up, then constant or a cosine decay to 0. */
+export function learningRateSchedule(o: Pick<ExperimentOptions, 'lr' | 'warmupEpochs' | 'schedule' | 'epochs'>, stepsPerEpoch: number): LearningRate {
+  const warmupSteps = o.warmupEpochs * stepsPerEpoch;
+  if (o.schedule === 'cosine') return { kind: 'warmupCosine', peak: o.lr, warmupSteps, decaySteps: Math.max(warmupSteps + 1, o.epochs * stepsPerEpoch) };
+  return warmupSteps > 0 ? { kind: 'linearWarmup', peak: o.lr, warmupSteps } : o.lr;
 }
 
 function lossFor(job: Job, model: ExperimentModel, o: ExperimentOptions, posWeight: number): LossFn<CnnParams> {
@@ -86,8 +71,7 @@ function lossFor(job: Job, model: ExperimentModel, o: ExperimentOptions, posWeig
     job.lambda === 0
       ? (params, batch) => bce(model.apply(params, batch.x as never), batch)
       : alignmentLoss<CnnParams, Batch, random.Key>(model, alignmentReward({ features: featureSet(job.rewardFeatures ?? o.features), lambda: job.lambda, kind: o.reward }), bce);
-  if (o.augment === 'none') return base;
-  return (params, batch, key) => base(params, augmentDihedral(batch, random.foldIn(key, 0xa5)), key);
+  return base;
 }
 
 /** The selection metric's value (higher is better: BCE is negated). */
@@ -142,16 +126,12 @@ export async function trainJob({ options: o, plan, data, job, split, dir, progre
   const validation = shuffle ? shuffledLabels(subset(data.prepared, split.validation), job.seed, 0x5f2) : subset(data.prepared, split.validation);
   const model = experimentModel({ inputSize: o.size, channels: [...o.channels], hidden: [...o.hidden] }, o.normalise ? channelScaling(trainData) : undefined);
   const stepsPerEpoch = Math.ceil(trainData.y.length / o.batchSize);
-  const optimizer = scheduledAdam(o, stepsPerEpoch);
+  const optimizer = adam({ lr: learningRateSchedule(o, stepsPerEpoch), weightDecay: o.weightDecay, decoupled: true });
   const meta = jobMeta(plan, job, split);
-  const running = join(dir, CHECKPOINT_FILE);
-  const kept = join(dir, SELECTED_FILE);
-  const resume = o.resume ? await resumeState(running, meta, model, optimizer) : undefined;
-  let best = resume && existsSync(kept) ? await loadSelected(kept, meta, model) : null;
-  if (resume) progress.log(`resuming from ${running} at epoch ${resume.epoch + 1}`);
-
-  const save = (file: string, state: TrainState<CnnParams>, selected?: JobMeta['selected']) =>
-    saveCheckpoint(file, { model: model.config, optimizer: optimizer.config, state, meta: selected ? { ...meta, selected } : meta });
+  const file = join(dir, CHECKPOINT_FILE);
+  const resume = o.resume ? await resumeState(file, meta, model, optimizer) : undefined;
+  if (resume) progress.log(`resuming from ${file} at epoch ${resume.epoch + 1}`);
+  const save = (state: TrainState<CnnParams>) => saveCheckpoint(file, { model: model.config, optimizer: optimizer.config, state, meta });
   progress.start('train', o.epochs * stepsPerEpoch, { epoch: resume?.epoch ?? 0 });
   const started = performance.now();
   let shown = '–';
@@ -159,42 +139,32 @@ export async function trainJob({ options: o, plan, data, job, split, dir, progre
     model,
     loss: lossFor(job, model, o, balancedPosWeight(trainData.y)),
     data: trainData,
-    test: validation,
+    validation,
     epochs: o.epochs,
     batchSize: o.batchSize,
     optimizer,
     seed: job.seed,
+    restoreBest: { metric: o.selection },
+    ...(o.augment === 'dihedral' ? { augment: augmentDihedral } : {}),
     ...(resume ? { resume } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     onStep: (e) => progress.update(e.epoch * stepsPerEpoch + e.batch + 1, { epoch: `${e.epoch + 1}/${o.epochs}`, loss: round(e.loss), [o.selection]: shown }),
     onEpoch: async (e) => {
-      const value = selectionValue(o.selection, e.metrics.test);
+      const value = selectionValue(o.selection, e.metrics.validation);
       shown = value === null ? '–' : round(Math.abs(value));
-      if (value !== null && (best === null || value > best.value)) {
-        best = { epoch: e.epoch, value, params: e.state.params };
-        await save(kept, e.state, { epoch: e.epoch, value });
-      }
-      await save(running, e.state);
+      await save(e.state);
     },
   });
-  await save(running, result.state);
+  await save(result.state);
   if (result.stopReason === 'aborted') {
     progress.stop('interrupted');
-    throw new ExperimentError('interrupted', `interrupted; progress saved to ${running} (rerun with --resume to continue)`);
+    throw new ExperimentError('interrupted', `interrupted; progress saved to ${file} (rerun with --resume to continue)`);
   }
   const seconds = (performance.now() - started) / 1000;
-  if (best === null) throw new ExperimentError('plan', `${job.id}: no epoch gave a validation score (${o.selection}); train for at least one epoch`);
-  const chosen: { epoch: number; params: CnnParams } = best;
+  const chosen = result.bestEpoch;
+  if (!chosen) throw new ExperimentError('plan', `${job.id}: no epoch gave a validation score (${o.selection})`);
   progress.stop(`${seconds.toFixed(0)} s, kept epoch ${chosen.epoch + 1} of ${o.epochs} (${o.selection})`);
-  return { model, params: chosen.params, selectedEpoch: chosen.epoch, history: result.history, seconds };
-}
-
-async function loadSelected(file: string, meta: JobMeta, model: ExperimentModel): Promise<{ epoch: number; value: number; params: CnnParams }> {
-  const loaded = await loadCheckpoint<CnnParams>(file, { model });
-  const theirs = loaded.meta as JobMeta | undefined;
-  checkMeta(file, meta, theirs);
-  if (!theirs?.selected) throw new ExperimentError('mismatch', `${file}: records no selected epoch`);
-  return { ...theirs.selected, params: loaded.state.params };
+  return { model, params: result.params, selectedEpoch: chosen.epoch, history: result.history, seconds };
 }
 
 const round = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));

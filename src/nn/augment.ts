@@ -15,7 +15,7 @@ import * as random from '../tensor/random.ts';
 import type { Key } from '../tensor/random.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { DType, Shape } from '../tensor/shape.ts';
-import type { Batch } from './train.ts';
+import type { Batch } from './batches.ts';
 
 type Images = Tensor<Shape, DType>;
 

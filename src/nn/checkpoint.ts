@@ -10,9 +10,11 @@
  *                 data section's CRC-32)
  *   then, from the next multiple of 8, the data: each leaf's values, little-endian, 8-byte aligned.
  *
- * The preamble never changes; the header's `version` says how to read the rest. Files are written
- * to a temporary file in the target directory, fsynced and renamed over the target, so a reader
- * sees the old checkpoint or the new one, never half of one.
+ * The preamble never changes; the header's `version` says how to read the rest. Version 2 added
+ * the best epoch's params (restoreBest, tensors under `best.`) and renamed the per-epoch `test`
+ * metrics to `validation`; version 1 files are upgraded on read. Files are written to a temporary
+ * file in the target directory, fsynced and renamed over the target, so a reader sees the old
+ * checkpoint or the new one, never half of one.
  */
 import { endianness } from 'node:os';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
@@ -28,7 +30,7 @@ import type { Optimizer, OptimizerConfig, OptState } from './optim.ts';
 import type { EpochMetrics, TrainState } from './train.ts';
 
 export const CHECKPOINT_MAGIC = 'FGFLOWCK';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 const PREAMBLE = 16;
 
 export interface CheckpointData<P extends Pytree = Pytree> {
@@ -53,7 +55,7 @@ export interface CheckpointHeader {
   readonly version: number;
   readonly model: unknown;
   readonly optimizer: { readonly config: OptimizerConfig; readonly slots: readonly string[] };
-  readonly train: Omit<TrainState, 'params' | 'optState' | 'key' | 'history'>;
+  readonly train: Omit<TrainState, 'params' | 'optState' | 'key' | 'history' | 'bestEpoch'> & { readonly bestEpoch: { readonly value: number; readonly epoch: number } | null };
   readonly key: readonly [number, number];
   readonly metrics: readonly EpochMetrics[];
   readonly meta: unknown;
@@ -76,9 +78,11 @@ function leafPaths(tree: Pytree, prefix: string): string[] {
   return out;
 }
 
-function stateTree<P extends Pytree>(params: P, opt: OptState<P>): Pytree {
-  return { params, opt: { count: opt.count, slots: opt.slots } } as unknown as Pytree;
+function stateTree<P extends Pytree>(params: P, opt: OptState<P>, best: P | null): Pytree {
+  return { params, opt: { count: opt.count, slots: opt.slots }, ...(best ? { best } : {}) } as unknown as Pytree;
 }
+
+const PREFIXES = ['params.', 'opt.', 'best.'] as const;
 
 const bytesPer = (d: DType) => (d === 'f64' ? 8 : 4);
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
@@ -109,7 +113,7 @@ function leafFromBytes(bytes: Uint8Array, entry: TensorEntry): Tensor {
 /** The file's bytes as a list of chunks (leaf buffers are views, not copies). */
 export function encodeCheckpoint<P extends Pytree>(data: CheckpointData<P>): Uint8Array[] {
   const { state } = data;
-  const tree = stateTree(state.params, state.optState);
+  const tree = stateTree(state.params, state.optState, state.bestEpoch?.params ?? null);
   const { leaves } = treeFlatten(tree, 'saveCheckpoint');
   const paths = leafPaths(tree, '').map((p) => p.slice(1));
   const tensors: TensorEntry[] = [];
@@ -131,7 +135,8 @@ export function encodeCheckpoint<P extends Pytree>(data: CheckpointData<P>): Uin
       offset += pad;
     }
   });
-  const { params: _p, optState: _o, key, history, ...train } = state;
+  const { params: _p, optState: _o, key, history, bestEpoch, ...rest } = state;
+  const train: CheckpointHeader['train'] = { ...rest, bestEpoch: bestEpoch ? { value: bestEpoch.value, epoch: bestEpoch.epoch } : null };
   const header: CheckpointHeader = {
     format: 'fgflow-checkpoint',
     version: CHECKPOINT_VERSION,
@@ -178,12 +183,13 @@ export function decodeHeader(bytes: Uint8Array, path = '(buffer)'): { header: Ch
     return fail('corrupt', path, `header is not valid JSON: ${(e as Error).message}`);
   }
   if (h === null || typeof h !== 'object' || h.format !== 'fgflow-checkpoint') fail('corrupt', path, 'header is not an fgflow checkpoint header');
-  if (h.version !== CHECKPOINT_VERSION) fail('version', path, `format version ${JSON.stringify(h.version)}; this build reads version ${CHECKPOINT_VERSION}`);
+  if (h.version !== 1 && h.version !== CHECKPOINT_VERSION) fail('version', path, `format version ${JSON.stringify(h.version)}; this build reads versions 1 to ${CHECKPOINT_VERSION}`);
+  if (h.version === 1) h = upgradeFromVersion1(h);
   const problems: string[] = [];
   const opt = h.optimizer as CheckpointHeader['optimizer'] | undefined;
   if (!opt || typeof opt !== 'object' || !opt.config || !Array.isArray(opt.slots) || !opt.slots.every((s) => typeof s === 'string')) problems.push('optimizer');
   const tr = h.train as Record<string, unknown> | undefined;
-  if (!tr || typeof tr !== 'object' || !['epoch', 'batch', 'step', 'lossSum', 'lossCount', 'badEpochs'].every((k) => typeof tr[k] === 'number')) problems.push('train');
+  if (!tr || typeof tr !== 'object' || !['epoch', 'batch', 'step', 'lossSum', 'lossCount', 'badEpochs'].every((k) => typeof tr[k] === 'number') || !validBestEpoch(tr.bestEpoch)) problems.push('train');
   if (!isKey(h.key)) problems.push('key');
   if (!Array.isArray(h.metrics)) problems.push('metrics');
   if (typeof h.dataBytes !== 'number' || typeof h.dataCrc32 !== 'number') problems.push('dataBytes/dataCrc32');
@@ -198,6 +204,25 @@ export function decodeHeader(bytes: Uint8Array, path = '(buffer)'): { header: Ch
     });
   if (problems.length) fail('corrupt', path, `header fields are malformed: ${problems.join(', ')}`);
   return { header: h as unknown as CheckpointHeader, dataOffset: align8(PREAMBLE + len) };
+}
+
+/** Version 1 → 2: per-epoch `test` metrics are `validation` now, and there is no best epoch. */
+function upgradeFromVersion1(h: Record<string, unknown>): Record<string, unknown> {
+  const metrics = Array.isArray(h.metrics)
+    ? h.metrics.map((m: Record<string, unknown>) => {
+        if (m === null || typeof m !== 'object' || !('test' in m)) return m;
+        const { test, ...rest } = m;
+        return { ...rest, validation: test };
+      })
+    : h.metrics;
+  const train = h.train !== null && typeof h.train === 'object' ? { ...h.train, bestEpoch: null } : h.train;
+  return { ...h, version: CHECKPOINT_VERSION, metrics, train };
+}
+
+function validBestEpoch(b: unknown): boolean {
+  if (b === null) return true;
+  const e = b as { value?: unknown; epoch?: unknown } | undefined;
+  return !!e && typeof e === 'object' && typeof e.value === 'number' && Number.isInteger(e.epoch);
 }
 
 export interface LoadExpectation<P extends Pytree> {
@@ -233,12 +258,12 @@ export function decodeCheckpoint<P extends Pytree>(bytes: Uint8Array, expect: Lo
   }
   const template = expect.model.init(makeKey(0));
   const count = Tensor.fromBuffer([] as [], 'f64', new Float64Array(1));
-  const tree = stateTree(template, { count, slots: Object.fromEntries(slots.map((s) => [s, template])) as OptState<P>['slots'] });
+  const tree = stateTree(template, { count, slots: Object.fromEntries(slots.map((s) => [s, template])) as OptState<P>['slots'] }, header.train.bestEpoch ? template : null);
   const { def, leaves } = treeFlatten(tree, 'loadCheckpoint');
   const paths = leafPaths(tree, '').map((p) => p.slice(1));
   const byPath = new Map(header.tensors.map((t) => [t.path, t]));
-  // Optimiser slots mirror the params, so their problems are the params' own: report those first.
-  for (const prefix of ['params.', 'opt.']) {
+  // Optimiser slots and the best epoch's params mirror the params, so their problems are the params' own: report those first.
+  for (const prefix of PREFIXES) {
     const mine = new Set(paths.filter((p) => p.startsWith(prefix)));
     const extra = header.tensors.filter((t) => t.path.startsWith(prefix) && !mine.has(t.path)).map((t) => t.path);
     const missing = [...mine].filter((p) => !byPath.has(p));
@@ -251,15 +276,17 @@ export function decodeCheckpoint<P extends Pytree>(bytes: Uint8Array, expect: Lo
     const parts = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...(extra.length ? [`not in the model: ${extra.join(', ')}`] : []), ...wrong];
     if (parts.length) fail('shape-mismatch', path, `weights do not fit the model: ${parts.join('; ')}`);
   }
-  const unknown = header.tensors.filter((t) => !t.path.startsWith('params.') && !t.path.startsWith('opt.'));
+  const unknown = header.tensors.filter((t) => !PREFIXES.some((prefix) => t.path.startsWith(prefix)));
   if (unknown.length) fail('shape-mismatch', path, `unexpected tensors ${unknown.map((t) => t.path).join(', ')}`);
   const loaded = paths.map((p) => {
     const e = byPath.get(p)!;
     return leafFromBytes(data.subarray(e.offset, e.offset + e.byteLength), e);
   });
-  const restored = unflatten<{ params: P; opt: OptState<P> }>(def, loaded);
+  const restored = unflatten<{ params: P; opt: OptState<P>; best?: P }>(def, loaded);
+  const b = header.train.bestEpoch;
   const state: TrainState<P> = {
-    ...(header.train as TrainState<P>),
+    ...header.train,
+    bestEpoch: b && restored.best ? { value: b.value, epoch: b.epoch, params: restored.best } : null,
     params: restored.params,
     optState: { count: restored.opt.count as Tensor<[], 'f64'>, slots: restored.opt.slots },
     key: [header.key[0], header.key[1]] as unknown as Key,

@@ -13,14 +13,20 @@ export { paperCnn, validateCnnConfig, defaultCnnConfig, type CnnConfig, type Cnn
 export { bceWithLogits, mse, binaryLabels, type BceOptions, type Labels } from './losses.ts';
 export { accuracy, balancedAccuracy, rocAuc, confusionMatrix, classify, type ConfusionMatrix } from './metrics.ts';
 export {
-  adam, sgd, clipByGlobalNorm, globalNorm, optimizerFromConfig,
+  adam, adamw, sgd, chain, clipByGlobalNorm, globalNorm, optimizerFromConfig,
   type Optimizer, type OptState, type OptimizerConfig, type AdamConfig, type SgdConfig,
 } from './optim.ts';
 export {
-  train, trainSteps, trainIterator, initialState, trainKey, bceLoss, balancedPosWeight, gatherBatch, predict, scoreLogits, checkDataset,
-  type TrainOptions, type TrainResult, type TrainState, type TrainEvent, type StepEvent, type EpochEvent, type EpochMetrics,
-  type SplitMetrics, type Dataset, type Batch, type LossFn, type EarlyStopping, type MetricName, type StopReason,
+  scaleByAdam, momentum, addDecayedWeights, scale, scaleByLearningRate, transformationFromConfig,
+  type GradientTransformation, type TransformationConfig, type Arith, type Update, type Product, type ElementIO,
+} from './transformations.ts';
+export { learningRateAt, type LearningRate, type Schedule } from './schedules.ts';
+export {
+  train, trainSteps, trainIterator, trainStep, initialState, trainKey, bceLoss, balancedPosWeight,
+  type TrainOptions, type TrainResult, type TrainState, type StepState, type StepSpec, type TrainEvent, type StepEvent, type EpochEvent,
+  type EpochMetrics, type LossFn, type EarlyStopping, type RestoreBest, type MetricName, type StopReason,
 } from './train.ts';
+export { gatherBatch, predict, scoreLogits, checkDataset, type Dataset, type Batch, type SplitMetrics } from './batches.ts';
 export {
   saveCheckpoint, loadCheckpoint, readCheckpointHeader, encodeCheckpoint, decodeCheckpoint, decodeHeader, CHECKPOINT_MAGIC, CHECKPOINT_VERSION,
   type CheckpointData, type CheckpointHeader, type TensorEntry, type LoadExpectation,

@@ -1,8 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
-  backendInfo, getBackend, registeredPrimitives, registerKernel, setBackend, unregisterBackend, withBackend,
+  backendInfo, getBackend, registeredPrimitives, registerKernel, setBackend, unregisterBackend, withBackend, type KernelImpl,
 } from '../../src/backend/index.ts';
-import { add, tensor, type Tensor } from '../../src/index.ts';
+import { add, matmulT, ones, tensor, type Aval, type ConvParams, type Tensor } from '../../src/index.ts';
+import { addPrim } from '../../src/ad/primitives/binary.ts';
+import { conv2dPrim } from '../../src/ad/primitives/conv.ts';
+import { matmulPrim } from '../../src/ad/primitives/matmul.ts';
+import type { MatmulFlags } from '../../src/tensor/geometry.ts';
 
 const SPY = 'test-registry-spy';
 
@@ -31,15 +35,38 @@ describe('backend registry', () => {
 
   it('runs a registered override and falls back to the cpu kernel for the rest', () => {
     let calls = 0;
-    registerKernel(SPY, 'add', () => {
+    registerKernel(SPY, addPrim, () => {
       calls++;
       return tensor([42], [1]) as Tensor;
     });
-    expect(registeredPrimitives(SPY)).toEqual(['add']);
+    expect(registeredPrimitives(SPY)).toEqual([addPrim]);
     const r = withBackend(SPY, () => add(tensor([1], [1]), tensor([2], [1])) as Tensor);
     expect(r.toFlatArray()).toEqual([42]);
     expect(calls).toBe(1);
     expect((add(tensor([1], [1]), tensor([2], [1])) as Tensor).toFlatArray()).toEqual([3]);
+  });
+
+  it('a kernel is keyed by its primitive and gets the primitive\'s params and the output aval of the shape rule', () => {
+    const seen: { params: MatmulFlags; out: Aval }[] = [];
+    registerKernel(SPY, matmulPrim, (_args, params, out) => {
+      seen.push({ params, out });
+      return undefined;
+    });
+    const r = withBackend(SPY, () => matmulT(ones([2, 3]), ones([4, 3]), { transB: true }));
+    expect(seen).toEqual([{ params: { transA: false, transB: true }, out: { shape: [2, 4], dtype: 'f32' } }]);
+    // The kernel declined (undefined), so the cpu kernel ran the call.
+    expect(r.toFlatArray()).toEqual(new Array(8).fill(3));
+  });
+
+  it('registering by a name, or with another primitive\'s params, does not compile', () => {
+    expectTypeOf<Parameters<KernelImpl<ConvParams>>[1]>().toEqualTypeOf<ConvParams>();
+    const typeErrorsOnly = () => {
+      // @ts-expect-error kernels are keyed by the primitive object, not by its name
+      registerKernel(SPY, 'matmul', () => undefined);
+      // @ts-expect-error a conv2d kernel receives ConvParams, not matmul flags
+      registerKernel(SPY, conv2dPrim, (_args: readonly Tensor[], _params: MatmulFlags) => undefined);
+    };
+    expect(typeof typeErrorsOnly).toBe('function');
   });
 
   it('backendInfo says when a backend has no kernels and everything runs on the cpu', () => {

@@ -176,7 +176,7 @@ describe('train and explain share the experiment’s checks', () => {
   it('train keeps the epoch chosen on validation and explain measures it on the split it was trained with', () => {
     expect(trained.stderr).toBe('');
     expect(trained.status).toBe(0);
-    const r = run(['explain', '--checkpoint', join(dir, 'model', 'selected.ckpt'), '--out', join(dir, 'explained'), '--json']);
+    const r = run(['explain', '--checkpoint', join(dir, 'model', 'checkpoint.ckpt'), '--out', join(dir, 'explained'), '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const report = reportOf(join(dir, 'explained'));
@@ -185,13 +185,13 @@ describe('train and explain share the experiment’s checks', () => {
   });
 
   it('explain with another --seed than the checkpoint’s is refused, naming both', () => {
-    expectOneLineError(run(['explain', '--checkpoint', join(dir, 'model', 'selected.ckpt'), '--seed', '7']), /trained with other settings than those given \(seeds: \[7\] given, \[0\] in the checkpoint\)/);
+    expectOneLineError(run(['explain', '--checkpoint', join(dir, 'model', 'checkpoint.ckpt'), '--seed', '7']), /trained with other settings than those given \(seeds: \[7\] given, \[0\] in the checkpoint\)/);
   });
 
   const invalid: [string, string[], RegExp][] = [
     ['train --lambda -1', ['train', '--lambda', '-1', '--out', join(dir, 'x')], /each --lambdas value must be a non-negative number, got -1/],
     ['train --size 30', ['train', '--size', '30', '--out', join(dir, 'y')], /--size must be a multiple of 8/],
-    ['explain --flow-samples -3', ['explain', '--checkpoint', join(dir, 'model', 'selected.ckpt'), '--flow-samples', '-3'], /--flow-samples must be a non-negative integer, got -3/],
+    ['explain --flow-samples -3', ['explain', '--checkpoint', join(dir, 'model', 'checkpoint.ckpt'), '--flow-samples', '-3'], /--flow-samples must be a non-negative integer, got -3/],
   ];
   for (const [name, args, pattern] of invalid) it(`${name} gets the experiment’s usage error`, () => expectOneLineError(run(args), pattern));
 

@@ -49,8 +49,8 @@ describe('no test index reaches training or selection', () => {
       expect(trained.history).toHaveLength(2);
       for (const h of trained.history) {
         expect(Number.isFinite(h.trainLoss)).toBe(true);
-        expect(Number.isFinite(h.test!.bce)).toBe(true);
-        expect(Number.isFinite(h.test!.balancedAccuracy)).toBe(true);
+        expect(Number.isFinite(h.validation!.bce)).toBe(true);
+        expect(Number.isFinite(h.validation!.balancedAccuracy)).toBe(true);
       }
       expect([0, 1]).toContain(trained.selectedEpoch);
     });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { treeLeaves } from '../../src/index.ts';
+import { tensor, treeLeaves } from '../../src/index.ts';
 import * as nn from '../../src/nn/index.ts';
 import { blobs, leafBytes } from './fixtures.ts';
 
@@ -20,8 +20,8 @@ const config = { inputSize: 16, channels: [3, 4, 4], hidden: [6] } as const;
 const model = nn.paperCnn(config);
 const optimizer = nn.adam({ lr: 0.01 });
 const data = blobs(10, 16, 21);
-const test = blobs(6, 16, 22);
-const base = { model, data, test, epochs: 3, batchSize: 4, optimizer, seed: 5 } as const;
+const validation = blobs(6, 16, 22);
+const base = { model, data, validation, epochs: 3, batchSize: 4, optimizer, seed: 5 } as const;
 
 async function trained(): Promise<nn.CheckpointData<nn.CnnParams>> {
   const r = await nn.train({ ...base, epochs: 1 });
@@ -121,15 +121,56 @@ describe('checkpoints', () => {
     const view = new DataView(bytes.buffer);
     const len = view.getUint32(8, true);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + len)));
-    header.version = 2;
+    header.version = 3;
     // Same length keeps the layout; the checksum is recomputed so only the version is wrong.
     const json = new TextEncoder().encode(JSON.stringify(header));
     expect(json.byteLength).toBe(len);
     bytes.set(json, 16);
     view.setUint32(12, crc32(json), true);
-    const path = join(dir, 'v2.ckpt');
+    const path = join(dir, 'v3.ckpt');
     writeFileSync(path, bytes);
-    await expect(nn.loadCheckpoint(path, { model })).rejects.toThrow(expect.objectContaining({ code: 'version', message: expect.stringMatching(/format version 2; this build reads version 1/) }));
+    await expect(nn.loadCheckpoint(path, { model })).rejects.toThrow(expect.objectContaining({ code: 'version', message: expect.stringMatching(/format version 3; this build reads versions 1 to 2/) }));
+  });
+
+  // Written by fgflow 79229db (format version 1, before restoreBest and the rename of `test` to
+  // `validation`): a 2-3-1 MLP trained 2 epochs on XOR with adam({ lr: 0.05 }), seed 7, batch 3.
+  const xor = { x: tensor([0, 0, 0, 1, 1, 0, 1, 1], [4, 2]), y: [0, 1, 1, 0] };
+  const xorModel = nn.toModel(nn.sequential(nn.dense(3), nn.elu(), nn.dense(1)), [1, 2]);
+  const v1 = new URL('./fixtures/v1-xor-mlp.ckpt', import.meta.url);
+  const xorRun = { model: xorModel, data: xor, validation: xor, batchSize: 3, optimizer: nn.adam({ lr: 0.05 }), seed: 7 } as const;
+
+  it('a version-1 checkpoint still loads: its test metrics become validation metrics, it has no best epoch, and it resumes exactly', async () => {
+    const header = await nn.readCheckpointHeader(v1.pathname);
+    expect(header.version).toBe(2);
+    expect(header.train.bestEpoch).toBeNull();
+    expect(header.metrics.map((m) => [m.epoch, m.validation?.n, 'test' in m])).toEqual([[0, 4, false], [1, 4, false]]);
+    expect(header.metrics[1]!.validation).toEqual({ n: 4, bce: 0.703193623440405, accuracy: 0.5, balancedAccuracy: 0.5, auc: 0.5 });
+    const loaded = await nn.loadCheckpoint(v1.pathname, { model: xorModel, optimizer: xorRun.optimizer });
+    expect(loaded.state.bestEpoch).toBeNull();
+    expect(loaded.state).toMatchObject({ epoch: 2, batch: 0, step: 4 });
+    const resumed = await nn.train({ ...xorRun, epochs: 4, resume: loaded.state });
+    const straight = await nn.train({ ...xorRun, epochs: 4 });
+    expect(leafBytes(treeLeaves(resumed.params))).toEqual(leafBytes(treeLeaves(straight.params)));
+    expect(resumed.history).toEqual(straight.history);
+  });
+
+  it('with restoreBest, a checkpoint stores the best epoch and its params, and a resumed run ends on the same best epoch', async () => {
+    const opts = { ...base, epochs: 4, restoreBest: { metric: 'validation.bce' } } as const;
+    const full = await nn.train(opts);
+    expect(full.bestEpoch).not.toBeNull();
+    const controller = new AbortController();
+    const part = await nn.train({ ...opts, signal: controller.signal, onStep: (e) => e.step === 7 && controller.abort() });
+    expect(part.state.bestEpoch).not.toBeNull();
+    const path = join(dir, 'best.ckpt');
+    await nn.saveCheckpoint(path, { model: model.config, optimizer: optimizer.config, state: part.state });
+    const header = await nn.readCheckpointHeader(path);
+    expect(header.train.bestEpoch).toEqual({ epoch: part.state.bestEpoch!.epoch, value: part.state.bestEpoch!.value });
+    expect(header.tensors.filter((t) => t.path.startsWith('best.')).map((t) => t.path)).toContain('best.conv1.w');
+    const loaded = await nn.loadCheckpoint(path, { model, optimizer });
+    expect(leafBytes(treeLeaves(loaded.state.bestEpoch!.params))).toEqual(leafBytes(treeLeaves(part.state.bestEpoch!.params)));
+    const resumed = await nn.train({ ...opts, resume: loaded.state });
+    expect(resumed.bestEpoch).toEqual(full.bestEpoch);
+    expect(leafBytes(treeLeaves(resumed.params))).toEqual(leafBytes(treeLeaves(full.params)));
   });
 
   it("weights that do not fit the model are a CheckpointError (shape-mismatch) naming the leaves", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ShapeError, Tensor, concat, div, mean, mul, ones, random, slice, square, sub, sum, treeLeaves, vjp, zeros, type Key,
+  ShapeError, Tensor, add, concat, div, mean, mul, ones, random, slice, square, sub, sum, treeLeaves, vjp, zeros, type Key,
 } from '../../src/index.ts';
 import * as nn from '../../src/nn/index.ts';
 import { blobs, leafBytes, xor } from './fixtures.ts';
@@ -19,9 +19,9 @@ describe('train', () => {
 
   it('a small paperCnn separates bright from dark blobs (100% train accuracy) with a falling loss', async () => {
     const data = blobs(32, 16, 3);
-    const test = blobs(16, 16, 4);
+    const validation = blobs(16, 16, 4);
     const epochs: nn.EpochMetrics[] = [];
-    const r = await nn.train({ model: smallCnn(), data, test, epochs: 10, batchSize: 8, optimizer: nn.adam({ lr: 0.01 }), seed: 1, onEpoch: (e) => epochs.push(e.metrics) });
+    const r = await nn.train({ model: smallCnn(), data, validation, epochs: 10, batchSize: 8, optimizer: nn.adam({ lr: 0.01 }), seed: 1, onEpoch: (e) => epochs.push(e.metrics) });
     expect(epochs).toEqual(r.history);
     const first = r.history[0]!, last = r.history.at(-1)!;
     expect(first.train!.accuracy).toBeLessThan(1);
@@ -29,8 +29,8 @@ describe('train', () => {
     expect(last.train!.balancedAccuracy).toBe(1);
     expect(last.train!.auc).toBe(1);
     expect(last.trainLoss).toBeLessThan(first.trainLoss / 5);
-    expect(last.test!.n).toBe(16);
-    expect(last.test!.accuracy).toBeGreaterThan(0.8);
+    expect(last.validation!.n).toBe(16);
+    expect(last.validation!.accuracy).toBeGreaterThan(0.8);
   });
 
   it('the loss decreases on a tiny image set with the default BCE and SGD', async () => {
@@ -131,9 +131,13 @@ describe('train', () => {
     await expect(nn.train({ ...opts, data: { x: zeros([0, 2]), y: [] } })).rejects.toThrow(expect.objectContaining({ code: 'empty-data', message: expect.stringMatching(/data has no samples/) }));
     await expect(nn.train({ ...opts, data: { x: xor.x, y: [0, 1, 2, 0] } })).rejects.toThrow(nn.LabelError);
     await expect(nn.train({ ...opts, data: { x: xor.x, y: [0, 1] } })).rejects.toThrow(/4 samples but data.y has 2 labels/);
-    await expect(nn.train({ ...opts, data: xor, test: { x: xor.x, y: [0, 1, 1, 7] } })).rejects.toThrow(/test.y.*index 3 is 7/);
+    await expect(nn.train({ ...opts, data: xor, validation: { x: xor.x, y: [0, 1, 1, 7] } })).rejects.toThrow(/validation.y.*index 3 is 7/);
     await expect(nn.train({ ...opts, data: xor, batchSize: 0, epochs: -1 })).rejects.toThrow(expect.objectContaining({ problems: ['epochs must be a non-negative integer, got -1', 'batchSize must be a positive integer, got 0'] }));
-    await expect(nn.train({ ...opts, data: xor, earlyStopping: { metric: 'test.auc', patience: 1 } })).rejects.toThrow(/needs test data/);
+    await expect(nn.train({ ...opts, data: xor, earlyStopping: { metric: 'validation.auc', patience: 1 } })).rejects.toThrow(/earlyStopping.metric validation.auc needs validation data/);
+    await expect(nn.train({ ...opts, data: xor, earlyStopping: { metric: 'test.auc' as never, patience: 1 } })).rejects.toThrow(/earlyStopping.metric must be one of trainLoss, train.bce/);
+    await expect(nn.train({ ...opts, data: xor, restoreBest: { metric: 'train.auc', mode: 'up' as never } })).rejects.toThrow(/restoreBest.mode must be 'min' or 'max', got "up"/);
+    await expect(nn.train({ ...opts, data: xor, augment: 3 as never })).rejects.toThrow(/augment must be a function/);
+    await expect(nn.train({ ...opts, data: xor, augment: (b) => ({ ...b, x: b.x.shape[0] ? zeros([1, 2]) : b.x }) })).rejects.toThrow(expect.objectContaining({ code: 'bad-value', message: expect.stringMatching(/augment must return a batch .* of the 2 samples it was given \(epoch 0, batch 0\)/) }));
     await expect(nn.train({ ...opts, data: { x: zeros([4, 3]), y: xor.y } })).rejects.toThrow(ShapeError);
     expect(() => nn.gatherBatch(xor, [])).toThrow(expect.objectContaining({ code: 'empty-batch' }));
     expect(() => nn.gatherBatch(xor, [4])).toThrow(/index 4 is outside \[0, 4\)/);
@@ -143,5 +147,85 @@ describe('train', () => {
   it('balancedPosWeight is #negatives / #positives', () => {
     expect(nn.balancedPosWeight([1, 0, 0, 0, 1, 0, 0, 0])).toBe(3);
     expect(() => nn.balancedPosWeight([0, 0])).toThrow(/needs both classes/);
+  });
+});
+
+describe('trainStep and the driver around it', () => {
+  it('trainStep is pure: the same state, batch and key give the same bits, and the input state is untouched', () => {
+    const model = smallCnn();
+    const optimizer = nn.adam({ lr: 0.01 });
+    const step = nn.trainStep({ loss: nn.bceLoss(model), optimizer, clipNorm: 5 });
+    const state = nn.initialState({ model, optimizer, seed: 3 });
+    const before = leafBytes(treeLeaves(state.params));
+    const batch = nn.gatherBatch(blobs(6, 16, 11), [0, 1, 2, 3]);
+    const a = step(state, batch, random.key(1));
+    const b = step(state, batch, random.key(1));
+    expect(leafBytes(treeLeaves(a.params))).toEqual(leafBytes(treeLeaves(b.params)));
+    expect(leafBytes(treeLeaves(a.optState))).toEqual(leafBytes(treeLeaves(b.optState)));
+    expect(a.loss).toBe(b.loss);
+    expect(Number.isFinite(a.loss)).toBe(true);
+    expect(leafBytes(treeLeaves(state.params))).toEqual(before);
+    expect(a.optState.count.item()).toBe(1);
+  });
+
+  it('a hand-written loop of trainStep over the epoch\'s shuffled batches computes what train() does', async () => {
+    const model = mlp();
+    const optimizer = nn.adam({ lr: 0.05 });
+    const data = { x: random.normal(random.key(5), [7, 2]), y: [0, 1, 1, 0, 1, 0, 1] };
+    const seed = 12;
+    const r = await nn.train({ model, data, epochs: 2, batchSize: 3, optimizer, seed, evaluateTrain: false });
+    const step = nn.trainStep({ loss: nn.bceLoss(model), optimizer });
+    const [, shuffle, lossKey] = random.split(nn.trainKey(seed), 3) as [Key, Key, Key];
+    let state: nn.StepState<nn.ParamsOf<ReturnType<typeof mlp>['layer']>> = nn.initialState({ model, optimizer, seed });
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const order = random.permutation(random.foldIn(shuffle, epoch), 7);
+      for (let b = 0; b < 3; b++) state = step(state, nn.gatherBatch(data, order.slice(3 * b, 3 * b + 3)), random.foldIn(random.foldIn(lossKey, epoch), b));
+    }
+    expect(leafBytes(treeLeaves(state.params))).toEqual(leafBytes(treeLeaves(r.params)));
+  });
+
+  it('restoreBest keeps the best epoch\'s params (ties go to the earlier epoch); the state keeps the last ones', async () => {
+    const model = mlp();
+    const seen: Tensor[][] = [];
+    const opts = { model, data: xor, validation: xor, epochs: 12, batchSize: 4, optimizer: nn.adam({ lr: 0.05 }), seed: 1 } as const;
+    const r = await nn.train({ ...opts, restoreBest: { metric: 'validation.accuracy' }, onEpoch: (e) => void seen.push(treeLeaves(e.state.params)) });
+    const accuracies = r.history.map((h) => h.validation!.accuracy);
+    const best = Math.max(...accuracies);
+    expect(r.bestEpoch).toEqual({ epoch: accuracies.indexOf(best), value: best });
+    expect(accuracies.filter((a) => a === best).length).toBeGreaterThan(1);
+    expect(leafBytes(treeLeaves(r.params))).toEqual(leafBytes(seen[r.bestEpoch!.epoch]!));
+    expect(leafBytes(treeLeaves(r.state.params))).toEqual(leafBytes(seen.at(-1)!));
+    // mode overrides the metric's direction: the worst BCE, as a check that mode is read.
+    const worst = await nn.train({ ...opts, restoreBest: { metric: 'validation.bce', mode: 'max' } });
+    const bces = worst.history.map((h) => h.validation!.bce);
+    expect(worst.bestEpoch!.value).toBe(Math.max(...bces));
+    // Without restoreBest the result has the final params and no bestEpoch.
+    const plain = await nn.train(opts);
+    expect(plain.bestEpoch).toBeUndefined();
+    expect(leafBytes(treeLeaves(plain.params))).toEqual(leafBytes(treeLeaves(r.state.params)));
+  });
+
+  it('augment changes every training batch with a key of (epoch, batch), and an augmented run resumed mid-epoch is bit-identical', async () => {
+    const model = smallCnn();
+    const data = blobs(10, 16, 31);
+    const keys = new Set<string>();
+    const augment = (batch: nn.Batch, key: Key): nn.Batch => {
+      keys.add(key.join(','));
+      const noise = random.normal(key, batch.x.shape, { dtype: batch.x.dtype });
+      return { ...batch, x: add(batch.x, mul(noise, 0.05)) as Tensor };
+    };
+    const opts = { model, data, epochs: 3, batchSize: 4, optimizer: nn.adam({ lr: 0.01 }), seed: 2, augment } as const;
+    const full = await nn.train(opts);
+    expect(keys.size).toBe(9);
+    const plain = await nn.train({ ...opts, augment: undefined });
+    expect(leafBytes(treeLeaves(full.params))).not.toEqual(leafBytes(treeLeaves(plain.params)));
+    const controller = new AbortController();
+    const part = await nn.train({ ...opts, signal: controller.signal, onStep: (e) => e.step === 5 && controller.abort() });
+    expect(part.state).toMatchObject({ epoch: 1, batch: 2 });
+    const resumed = await nn.train({ ...opts, resume: part.state });
+    expect(leafBytes(treeLeaves(resumed.params))).toEqual(leafBytes(treeLeaves(full.params)));
+    expect(resumed.history).toEqual(full.history);
+    // Scoring reads the data as it is: the last epoch's train metrics are those of the unaugmented inputs.
+    expect(full.history.at(-1)!.train).toEqual(nn.scoreLogits(nn.predict(model, full.state.params, data.x, 32), data.y));
   });
 });

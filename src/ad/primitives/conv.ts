@@ -1,17 +1,14 @@
 /**
  * conv2d and its two adjoints form a closed family: each one's derivative with respect to
- * either operand is another member, so derivatives of any order stay within three kernels.
- *   y = conv(x, w):        dx = inAdj(ct, w),  dw = filtAdj(x, ct)
- *   x = inAdj(y, w):       dy = conv(ct, w),   dw = filtAdj(ct, y)
- *   w = filtAdj(x, y):     dx = inAdj(y, ct),  dy = conv(x, ct)
+ * either operand is another member (../rules.ts), so derivatives of any order stay within
+ * three kernels.
  */
 import * as K from '../../tensor/kernels/conv.ts';
 import type { Conv2dGeometry } from '../../tensor/kernels/types.ts';
 import { ArgumentError, ShapeError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import type { AsShape, Check, Conv2d, DType, Padding, Shape } from '../../tensor/shape.ts';
-import { bind, definePrimitive, type Aval, type Primitive } from '../core.ts';
-import { add } from './binary.ts';
+import { bind, definePrimitive, type Aval } from '../core.ts';
 import { make, newBuffer, sameDType, toTensors } from './util.ts';
 
 /** The spatial geometry shared by the family; batch and channel counts come from the operands. */
@@ -21,7 +18,8 @@ function expectRank4(op: string, a: Aval, what: string, others: readonly Aval[])
   if (a.shape.length !== 4) throw new ShapeError(op, `${what} must have rank 4`, others.map((o) => o.shape));
 }
 
-function geometryOf(op: string, x: Shape, w: Shape, p: ConvParams): Conv2dGeometry {
+/** The kernel geometry from the input's and the filter's shapes (batch and channel counts) and the spatial params. */
+function geometryOf(x: Shape, w: Shape, p: ConvParams): Conv2dGeometry {
   return { n: x[0]!, c: x[1]!, h: p.h, w: p.w, o: w[0]!, kh: p.kh, kw: p.kw, strideH: p.strideH, strideW: p.strideW, padTop: p.padTop, padLeft: p.padLeft, outH: p.outH, outW: p.outW };
 }
 
@@ -29,7 +27,7 @@ function check(op: string, cond: boolean, msg: string, shapes: readonly Shape[])
   if (!cond) throw new ShapeError(op, msg, shapes);
 }
 
-export const conv2dPrim: Primitive<ConvParams> = definePrimitive<ConvParams>({
+export const conv2dPrim = definePrimitive<ConvParams>({
   name: 'conv2d',
   shapeRule: ([x, w], p) => {
     expectRank4('conv2d', x!, 'input', [x!, w!]);
@@ -38,20 +36,15 @@ export const conv2dPrim: Primitive<ConvParams> = definePrimitive<ConvParams>({
     check('conv2d', x!.shape[2] === p.h && x!.shape[3] === p.w && w!.shape[2] === p.kh && w!.shape[3] === p.kw, 'operands do not match the geometry', [x!.shape, w!.shape]);
     return { shape: [x!.shape[0]!, w!.shape[0]!, p.outH, p.outW], dtype: sameDType('conv2d', [x!, w!]) };
   },
-  impl: ([x, w], p) => {
-    const g = geometryOf('conv2d', x!.shape, w!.shape, p);
-    const out = newBuffer(x!.dtype, g.n * g.o * g.outH * g.outW);
-    K.conv2d(x!.data, w!.data, g, out);
-    return make([g.n, g.o, g.outH, g.outW], x!.dtype, out);
+  impl: ([x, w], p, out) => {
+    const g = geometryOf(x!.shape, w!.shape, p);
+    const buf = newBuffer(out.dtype, g.n * g.o * g.outH * g.outW);
+    K.conv2d(x!.data, w!.data, g, buf);
+    return make(out.shape, out.dtype, buf);
   },
-  jvp: ([x, w], [tx, tw], p) => sumMaybe(tx && bind(conv2dPrim, [tx, w!], p), tw && bind(conv2dPrim, [x!, tw], p)),
-  vjp: (ct, [x, w], p, _o, needs) => [
-    needs[0] ? bind(conv2dInputAdjointPrim, [ct, w!], p) : null,
-    needs[1] ? bind(conv2dFilterAdjointPrim, [x!, ct], p) : null,
-  ],
 });
 
-export const conv2dInputAdjointPrim: Primitive<ConvParams> = definePrimitive<ConvParams>({
+export const conv2dInputAdjointPrim = definePrimitive<ConvParams>({
   name: 'conv2dInputAdjoint',
   shapeRule: ([y, w], p) => {
     expectRank4('conv2dInputAdjoint', y!, 'output cotangent', [y!, w!]);
@@ -59,19 +52,15 @@ export const conv2dInputAdjointPrim: Primitive<ConvParams> = definePrimitive<Con
     check('conv2dInputAdjoint', y!.shape[1] === w!.shape[0] && y!.shape[2] === p.outH && y!.shape[3] === p.outW, 'operands do not match the geometry', [y!.shape, w!.shape]);
     return { shape: [y!.shape[0]!, w!.shape[1]!, p.h, p.w], dtype: sameDType('conv2dInputAdjoint', [y!, w!]) };
   },
-  impl: ([y, w], p) => {
-    const n = y!.shape[0]!;
-    const c = w!.shape[1]!;
-    const g = geometryOf('conv2dInputAdjoint', [n, c, p.h, p.w], w!.shape, p);
-    const out = newBuffer(y!.dtype, n * c * p.h * p.w);
-    K.conv2dInputAdjoint(y!.data, w!.data, g, out);
-    return make([n, c, p.h, p.w], y!.dtype, out);
+  impl: ([y, w], p, out) => {
+    const g = geometryOf(out.shape, w!.shape, p);
+    const buf = newBuffer(out.dtype, g.n * g.c * p.h * p.w);
+    K.conv2dInputAdjoint(y!.data, w!.data, g, buf);
+    return make(out.shape, out.dtype, buf);
   },
-  jvp: ([y, w], [ty, tw], p) => sumMaybe(ty && bind(conv2dInputAdjointPrim, [ty, w!], p), tw && bind(conv2dInputAdjointPrim, [y!, tw], p)),
-  vjp: (ct, [y, w], p, _o, needs) => [needs[0] ? bind(conv2dPrim, [ct, w!], p) : null, needs[1] ? bind(conv2dFilterAdjointPrim, [ct, y!], p) : null],
 });
 
-export const conv2dFilterAdjointPrim: Primitive<ConvParams> = definePrimitive<ConvParams>({
+export const conv2dFilterAdjointPrim = definePrimitive<ConvParams>({
   name: 'conv2dFilterAdjoint',
   shapeRule: ([x, y], p) => {
     expectRank4('conv2dFilterAdjoint', x!, 'input', [x!, y!]);
@@ -79,20 +68,13 @@ export const conv2dFilterAdjointPrim: Primitive<ConvParams> = definePrimitive<Co
     check('conv2dFilterAdjoint', x!.shape[0] === y!.shape[0] && x!.shape[2] === p.h && x!.shape[3] === p.w && y!.shape[2] === p.outH && y!.shape[3] === p.outW, 'operands do not match the geometry', [x!.shape, y!.shape]);
     return { shape: [y!.shape[1]!, x!.shape[1]!, p.kh, p.kw], dtype: sameDType('conv2dFilterAdjoint', [x!, y!]) };
   },
-  impl: ([x, y], p) => {
-    const o = y!.shape[1]!;
-    const g = geometryOf('conv2dFilterAdjoint', x!.shape, [o, x!.shape[1]!, p.kh, p.kw], p);
-    const out = newBuffer(x!.dtype, o * g.c * p.kh * p.kw);
-    K.conv2dFilterAdjoint(x!.data, y!.data, g, out);
-    return make([o, g.c, p.kh, p.kw], x!.dtype, out);
+  impl: ([x, y], p, out) => {
+    const g = geometryOf(x!.shape, out.shape, p);
+    const buf = newBuffer(out.dtype, g.o * g.c * p.kh * p.kw);
+    K.conv2dFilterAdjoint(x!.data, y!.data, g, buf);
+    return make(out.shape, out.dtype, buf);
   },
-  jvp: ([x, y], [tx, ty], p) => sumMaybe(tx && bind(conv2dFilterAdjointPrim, [tx, y!], p), ty && bind(conv2dFilterAdjointPrim, [x!, ty], p)),
-  vjp: (ct, [x, y], p, _o, needs) => [needs[0] ? bind(conv2dInputAdjointPrim, [y!, ct], p) : null, needs[1] ? bind(conv2dPrim, [x!, ct], p) : null],
 });
-
-function sumMaybe(a: Tensor | null | undefined, b: Tensor | null | undefined): Tensor | null {
-  return a && b ? add(a, b) : (a ?? b ?? null);
-}
 
 export interface Conv2dOptions<S extends number = 1, P extends Padding = 'valid'> {
   readonly stride?: S;

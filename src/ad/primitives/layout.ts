@@ -1,7 +1,7 @@
 /**
  * Structural primitives, all linear: reshape, transpose (its own family under inverse
  * permutation), slice and pad (each other's transposes), concat (transposed by slices),
- * and astype (transposed by the opposite conversion).
+ * and astype (transposed by the opposite conversion). Their rules are in ../rules.ts.
  */
 import * as K from '../../tensor/kernels/elementwise.ts';
 import { DTypeError, ShapeError } from '../../tensor/errors.ts';
@@ -16,7 +16,7 @@ import {
   type Slice,
   type Transpose,
   type Check, type AsShape } from '../../tensor/shape.ts';
-import { bind, definePrimitive, type Primitive } from '../core.ts';
+import { bind, definePrimitive } from '../core.ts';
 import { describeValue, make, newBuffer, normalizeAxis, requireShapeArg, requireTensor } from './util.ts';
 
 export const reshapePrim = definePrimitive<{ readonly shape: Shape }>({
@@ -26,9 +26,7 @@ export const reshapePrim = definePrimitive<{ readonly shape: Shape }>({
     return { shape, dtype: x!.dtype };
   },
   // Tensors are immutable, so a reshape shares the buffer.
-  impl: ([x], { shape }) => make([...shape], x!.dtype, x!.data as Float32Array),
-  jvp: (_x, [t], { shape }) => (t ? reshape(t, shape) : null),
-  vjp: (ct, [x]) => [reshape(ct, x!.shape)],
+  impl: ([x], _p, out) => make(out.shape, out.dtype, x!.data as Float32Array),
 });
 
 function resolveShape(op: string, size: number, shape: readonly number[], from: Shape): number[] {
@@ -63,16 +61,14 @@ export function reshape<S extends Shape, D extends DType, const T extends Shape>
 export const transposePrim = definePrimitive<{ readonly perm: readonly number[] }>({
   name: 'transpose',
   shapeRule: ([x], { perm }) => ({ shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype }),
-  impl: ([x], { perm }) => {
-    const out = newBuffer(x!.dtype, x!.size);
-    K.transpose(x!.data, x!.shape, perm, out);
-    return make(perm.map((p) => x!.shape[p]!), x!.dtype, out);
+  impl: ([x], { perm }, out) => {
+    const buf = newBuffer(out.dtype, x!.size);
+    K.transpose(x!.data, x!.shape, perm, buf);
+    return make(out.shape, out.dtype, buf);
   },
-  jvp: (_x, [t], { perm }) => (t ? transpose(t, perm) : null),
-  vjp: (ct, _x, { perm }) => [transpose(ct, inversePermutation(perm))],
 });
 
-function inversePermutation(perm: readonly number[]): number[] {
+export function inversePermutation(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
   return inv;
@@ -97,23 +93,19 @@ export function transpose<S extends Shape, D extends DType, const P extends read
   return bind(transposePrim, [x], { perm: p }) as Tensor<AsShape<Transpose<S, P>>, D>;
 }
 
-interface SliceParams {
+export interface SliceParams {
   readonly begin: readonly number[];
   readonly size: readonly number[];
 }
 
-export const slicePrim: Primitive<SliceParams> = definePrimitive<SliceParams>({
+export const slicePrim = definePrimitive<SliceParams>({
   name: 'slice',
   shapeRule: ([x], { size }) => ({ shape: size, dtype: x!.dtype }),
-  impl: ([x], { begin, size }) => {
-    const out = newBuffer(x!.dtype, shapeSize(size));
-    K.slice(x!.data, x!.shape, begin, size, out);
-    return make([...size], x!.dtype, out);
+  impl: ([x], { begin, size }, out) => {
+    const buf = newBuffer(out.dtype, shapeSize(size));
+    K.slice(x!.data, x!.shape, begin, size, buf);
+    return make(out.shape, out.dtype, buf);
   },
-  jvp: (_x, [t], p) => (t ? bind(slicePrim, [t], p) : null),
-  vjp: (ct, [x], { begin, size }) => [
-    bind(padPrim, [ct], { pads: x!.shape.map((d, i) => [begin[i]!, d - begin[i]! - size[i]!] as const) }),
-  ],
 });
 
 /** The window of `x` starting at `begin` with extent `size` (-1: to the end of that axis). */
@@ -137,19 +129,16 @@ export function slice<S extends Shape, D extends DType, const Z extends Shape>(
   return bind(slicePrim, [x], { begin: [...begin], size: resolved }) as Tensor<AsShape<Slice<S, Z>>, D>;
 }
 
-type PadPairs = readonly (readonly [number, number])[];
+export type PadPairs = readonly (readonly [number, number])[];
 
-export const padPrim: Primitive<{ readonly pads: PadPairs }> = definePrimitive<{ readonly pads: PadPairs }>({
+export const padPrim = definePrimitive<{ readonly pads: PadPairs }>({
   name: 'pad',
   shapeRule: ([x], { pads }) => ({ shape: x!.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]), dtype: x!.dtype }),
-  impl: ([x], { pads }) => {
-    const shape = x!.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
-    const out = newBuffer(x!.dtype, shapeSize(shape));
-    K.pad(x!.data, x!.shape, pads, out);
-    return make(shape, x!.dtype, out);
+  impl: ([x], { pads }, out) => {
+    const buf = newBuffer(out.dtype, shapeSize(out.shape));
+    K.pad(x!.data, x!.shape, pads, buf);
+    return make(out.shape, out.dtype, buf);
   },
-  jvp: (_x, [t], p) => (t ? bind(padPrim, [t], p) : null),
-  vjp: (ct, [x], { pads }) => [bind(slicePrim, [ct], { begin: pads.map((p) => p[0]), size: x!.shape })],
 });
 
 /** Zero padding, `[before, after]` for each axis. */
@@ -162,7 +151,7 @@ export function pad<S extends Shape, D extends DType, const P extends PadPairs>(
   return bind(padPrim, [x], { pads: pp.map(([b, a]) => [b, a] as const) }) as Tensor<AsShape<Pad<S, P>>, D>;
 }
 
-export const concatPrim: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>({
+export const concatPrim = definePrimitive<{ readonly axis: number }>({
   name: 'concat',
   shapeRule: (xs, { axis }) => {
     const first = xs[0]!;
@@ -175,31 +164,17 @@ export const concatPrim: Primitive<{ readonly axis: number }> = definePrimitive<
     }
     return { shape: first.shape.map((d, i) => (i === axis ? total : d)), dtype: first.dtype };
   },
-  impl: (xs, { axis }) => {
-    const shape = xs[0]!.shape.map((d, i) => (i === axis ? xs.reduce((s, x) => s + x.shape[axis]!, 0) : d));
-    const out = newBuffer(xs[0]!.dtype, shapeSize(shape));
+  impl: (xs, { axis }, out) => {
+    const buf = newBuffer(out.dtype, shapeSize(out.shape));
     K.concat(
       xs.map((x) => x.data),
       xs.map((x) => x.shape),
       axis,
-      out,
+      buf,
     );
-    return make(shape, xs[0]!.dtype, out);
-  },
-  jvp: (xs, ts, p) => (ts.some((t) => t) ? bind(concatPrim, ts.map((t, i) => t ?? zerosOf(xs[i]!)), p) : null),
-  vjp: (ct, xs, { axis }, _o, needs) => {
-    let offset = 0;
-    return xs.map((x, i) => {
-      const begin = ct.shape.map((_, j) => (j === axis ? offset : 0));
-      offset += x.shape[axis]!;
-      return needs[i] ? bind(slicePrim, [ct], { begin, size: x.shape }) : null;
-    });
+    return make(out.shape, out.dtype, buf);
   },
 });
-
-function zerosOf(x: Tensor): Tensor {
-  return make(x.shape, x.dtype, newBuffer(x.dtype, x.size));
-}
 
 /** Joins tensors along `axis`; every other dimension must agree. */
 type ShapesOf<L extends readonly Tensor[]> = { [K in keyof L]: L[K] extends Tensor<infer S> ? S : never };
@@ -219,13 +194,11 @@ export function concat<const L extends readonly Tensor<Shape, D>[], D extends DT
 export const astypePrim = definePrimitive<{ readonly dtype: DType }>({
   name: 'astype',
   shapeRule: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
-  impl: ([x], { dtype }) => {
-    const out = newBuffer(dtype, x!.size);
-    out.set(x!.data);
-    return make(x!.shape, dtype, out);
+  impl: ([x], _p, out) => {
+    const buf = newBuffer(out.dtype, x!.size);
+    buf.set(x!.data);
+    return make(out.shape, out.dtype, buf);
   },
-  jvp: (_x, [t], { dtype }) => (t ? astype(t, dtype) : null),
-  vjp: (ct, [x]) => [astype(ct, x!.dtype)],
 });
 
 /** Explicit dtype conversion (differentiable). */

@@ -1,6 +1,7 @@
 /**
  * Batched matmul with transpose flags. The flags close the family under transposition:
- * every cotangent is another matmul with different flags, so no transposed copies are made.
+ * every cotangent is another matmul with different flags (../rules.ts), so no transposed
+ * copies are made.
  */
 import { matmul as matmulKernel } from '../../tensor/kernels/matmul.ts';
 import { ShapeError } from '../../tensor/errors.ts';
@@ -8,37 +9,19 @@ import type { Tensor } from '../../tensor/tensor.ts';
 import { sameShape, shapeSize, type Check, type DType, type Matmul, type Shape, type AsShape } from '../../tensor/shape.ts';
 import { bind, definePrimitive } from '../core.ts';
 import { batchShapeOf, matmulGeometry, type MatmulFlags } from '../../tensor/geometry.ts';
-import { add, unbroadcast } from './binary.ts';
 import { broadcastTo } from './reduce.ts';
 import { make, newBuffer, sameDType, toTensors } from './util.ts';
 
-type MatmulParams = MatmulFlags;
-
-export const matmulPrim = definePrimitive<MatmulParams>({
+export const matmulPrim = definePrimitive<MatmulFlags>({
   name: 'matmul',
   shapeRule: ([a, b], p) => ({ shape: matmulGeometry(a!.shape, b!.shape, p).shape, dtype: sameDType('matmul', [a!, b!]) }),
-  impl: ([a, b], p) => {
-    const { g, shape } = matmulGeometry(a!.shape, b!.shape, p);
-    const out = newBuffer(a!.dtype, g.batch * g.m * g.n);
-    matmulKernel(a!.data, b!.data, out, g);
-    return make(shape, a!.dtype, out);
-  },
-  jvp: ([a, b], [ta, tb], p) => {
-    const fromA = ta && mm(ta, b!, p.transA, p.transB);
-    const fromB = tb && mm(a!, tb, p.transA, p.transB);
-    return fromA && fromB ? add(fromA, fromB) : (fromA ?? fromB ?? null);
-  },
-  vjp: (ct, [a, b], { transA, transB }, _o, needs) => {
-    // C = op(A)·op(B): d op(A) = ct·op(B)ᵀ and d op(B) = op(A)ᵀ·ct, written back through the flags.
-    const ga = needs[0] ? (transA ? mm(b!, ct, transB, true) : mm(ct, b!, false, !transB)) : null;
-    const gb = needs[1] ? (transB ? mm(ct, a!, true, transA) : mm(a!, ct, !transA, false)) : null;
-    return [ga && unbroadcast(ga, a!.shape), gb && unbroadcast(gb, b!.shape)];
+  impl: ([a, b], p, out) => {
+    const { g } = matmulGeometry(a!.shape, b!.shape, p);
+    const buf = newBuffer(out.dtype, g.batch * g.m * g.n);
+    matmulKernel(a!.data, b!.data, buf, g);
+    return make(out.shape, out.dtype, buf);
   },
 });
-
-function mm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
-  return bind(matmulPrim, [a, b], { transA, transB });
-}
 
 export interface MatmulOptions {
   readonly transA?: boolean;

@@ -1,10 +1,10 @@
-/** Average pooling and its adjoint: a closed linear family (each is the other's transpose). */
+/** Average pooling and its adjoint: a closed linear family (each is the other's transpose, ../rules.ts). */
 import * as K from '../../tensor/kernels/pool.ts';
 import type { Pool2dGeometry } from '../../tensor/kernels/types.ts';
 import { ArgumentError, ShapeError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import type { AsShape, AvgPool2d, Check, DType, Shape } from '../../tensor/shape.ts';
-import { bind, definePrimitive, type Primitive } from '../core.ts';
+import { bind, definePrimitive } from '../core.ts';
 import { make, newBuffer, requireTensor } from './util.ts';
 
 /** The spatial geometry of the family; batch and channel counts come from the operand. */
@@ -14,36 +14,32 @@ function geometry(n: number, c: number, p: PoolParams): Pool2dGeometry {
   return { n, c, ...p };
 }
 
-export const avgPool2dPrim: Primitive<PoolParams> = definePrimitive<PoolParams>({
+export const avgPool2dPrim = definePrimitive<PoolParams>({
   name: 'avgPool2d',
   shapeRule: ([x], p) => {
     if (x!.shape.length !== 4 || x!.shape[2] !== p.h || x!.shape[3] !== p.w) throw new ShapeError('avgPool2d', 'input does not match the geometry', [x!.shape]);
     return { shape: [x!.shape[0]!, x!.shape[1]!, p.outH, p.outW], dtype: x!.dtype };
   },
-  impl: ([x], p) => {
+  impl: ([x], p, out) => {
     const [n, c] = x!.shape as [number, number];
-    const out = newBuffer(x!.dtype, n * c * p.outH * p.outW);
-    K.avgPool2d(x!.data, geometry(n, c, p), out);
-    return make([n, c, p.outH, p.outW], x!.dtype, out);
+    const buf = newBuffer(out.dtype, n * c * p.outH * p.outW);
+    K.avgPool2d(x!.data, geometry(n, c, p), buf);
+    return make(out.shape, out.dtype, buf);
   },
-  jvp: (_x, [t], p) => (t ? bind(avgPool2dPrim, [t], p) : null),
-  vjp: (ct, _x, p) => [bind(avgPool2dAdjointPrim, [ct], p)],
 });
 
-export const avgPool2dAdjointPrim: Primitive<PoolParams> = definePrimitive<PoolParams>({
+export const avgPool2dAdjointPrim = definePrimitive<PoolParams>({
   name: 'avgPool2dAdjoint',
   shapeRule: ([y], p) => {
     if (y!.shape.length !== 4 || y!.shape[2] !== p.outH || y!.shape[3] !== p.outW) throw new ShapeError('avgPool2dAdjoint', 'cotangent does not match the geometry', [y!.shape]);
     return { shape: [y!.shape[0]!, y!.shape[1]!, p.h, p.w], dtype: y!.dtype };
   },
-  impl: ([y], p) => {
+  impl: ([y], p, out) => {
     const [n, c] = y!.shape as [number, number];
-    const out = newBuffer(y!.dtype, n * c * p.h * p.w);
-    K.avgPool2dAdjoint(y!.data, geometry(n, c, p), out);
-    return make([n, c, p.h, p.w], y!.dtype, out);
+    const buf = newBuffer(out.dtype, n * c * p.h * p.w);
+    K.avgPool2dAdjoint(y!.data, geometry(n, c, p), buf);
+    return make(out.shape, out.dtype, buf);
   },
-  jvp: (_y, [t], p) => (t ? bind(avgPool2dAdjointPrim, [t], p) : null),
-  vjp: (ct, _y, p) => [bind(avgPool2dPrim, [ct], p)],
 });
 
 export interface AvgPool2dOptions<K extends number, S extends number> {
