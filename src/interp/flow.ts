@@ -198,15 +198,16 @@ class Engine {
     readonly dtype: Image['dtype'],
   ) {}
 
-  valuesAndGrads(paths: readonly { readonly index: number }[], points: readonly Float64Array[]): { values: Float64Array; grads: Float64Array[] } {
-    const { values, grads } = batchValueAndGrad(this.op, this.model, stack(points, this.h, this.w, this.dtype), paths.map((p) => p.index));
+  valuesAndGrads(paths: readonly { readonly index: number; readonly id: SampleId }[], points: readonly Float64Array[]): { values: Float64Array; grads: Float64Array[] } {
+    const images = stack(points, this.h, this.w, this.dtype);
+    const { values, grads } = batchValueAndGrad(this.op, this.model, images, paths.map((p) => p.index), paths.map((p) => p.id));
     const plane = this.h * this.w;
     const g = grads.data;
     return { values, grads: points.map((_, i) => Float64Array.from(g.subarray(i * plane, (i + 1) * plane))) };
   }
 
   values(paths: readonly Path[], points: readonly Float64Array[]): Float64Array {
-    return batchValues(this.op, this.model, stack(points, this.h, this.w, this.dtype), paths.map((p) => p.index));
+    return batchValues(this.op, this.model, stack(points, this.h, this.w, this.dtype), paths.map((p) => p.index), paths.map((p) => p.id));
   }
 
   /** The field at a point with gradient g: −side·g/‖g‖ (or −side·g raw). */
@@ -220,7 +221,7 @@ class Engine {
   /** Measures at p's current point, folded into the running trapezoid sums over the segment of length `segment`. */
   record(p: Path, segment: number): void {
     const image = toImage(p.pos, this.h, this.w, this.dtype);
-    const gs = this.features.map((g) => featureGradient(g, image, p.mask, p.id, this.o.zeroTolerance, p.steps));
+    const gs = this.features.map((g) => featureGradient(this.op, g, image, p.mask, p.id, this.o.zeroTolerance, p.steps));
     const at = alignAt(p.grad, gs, this.o.rankTolerance, false);
     const k = this.features.length;
     if (p.grad.issue && !p.flaggedF) {
