@@ -22,7 +22,7 @@ export interface PixelOptions {
 const describePixel = (image: Image2D, i: number): string => `pixel ${i} (x ${i % image.width}, y ${Math.floor(i / image.width)})`;
 
 /** The finite range of the data, or undefined when no value is finite. */
-const finiteRange = (data: Float32Array): { lo: number; hi: number } | undefined => {
+export const finiteRange = (data: Float32Array): { lo: number; hi: number } | undefined => {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of data) {

@@ -7,6 +7,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { DataError, fail } from './errors.ts';
+import { checkFinitePixels, finiteRange } from './finite.ts';
 import type { Image2D } from './types.ts';
 
 export interface MaskOptions {
@@ -46,12 +47,14 @@ export const toBinaryMask = <I extends Image2D>(mask: I, where: string, file: st
     if (!Number.isFinite(t)) return fail('bad-option', `${where}: maskThreshold must be a finite number, got ${t}`, file);
     return E.right(binarizeInPlace(mask, t));
   }
+  const finite = checkFinitePixels(mask, where, file);
+  if (E.isLeft(finite)) return finite;
   const found = levels(mask.data, 3);
   const negative = found.find((v) => v < 0);
   if (negative !== undefined)
     return fail('bad-mask', `${where}: mask holds the negative value ${negative}; a mask is 0 outside the region and one positive value inside (or give maskThreshold)`, file);
   if (found.length > 1) {
-    const [lo, hi] = minMax(mask.data);
+    const { lo, hi } = finiteRange(mask.data)!;
     return fail(
       'bad-mask',
       `${where}: mask has several positive levels (values from ${lo} to ${hi}), so it looks like a grey image, not a binary mask; ` +
@@ -60,14 +63,4 @@ export const toBinaryMask = <I extends Image2D>(mask: I, where: string, file: st
     );
   }
   return E.right(binarizeInPlace(mask, 0));
-};
-
-const minMax = (data: Float32Array): [number, number] => {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of data) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
 };
