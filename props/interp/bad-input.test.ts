@@ -150,17 +150,22 @@ describe('zero gradients', () => {
 });
 
 describe('flows that cannot reach the boundary', () => {
-  it('a constant-sign model runs out of budget (not-reached); a constant model stalls at once; neither gives NaN', () => {
+  it('a constant-sign model runs out of budget (not-reached: F null, or partial with includePartialPaths); a constant model stalls at once; neither gives NaN', () => {
     fc.assert(
       fc.property(sample(), seed, fc.constantFrom(0, 1), ({ image, mask }, sw, which) => {
         const w = weightsImage(sw);
         const positive = (x: Image) => add(exp(mul(dot(w as never, x as never), 0.1)), 1); // > 1 everywhere
-        const r = flowAlignment(positive, builtins, { image, mask, id: 'p' }, which ? { maxSteps: 5 } : { maxLength: 0.05, stepSize: 0.02 });
+        const budget = which ? { maxSteps: 5 } : { maxLength: 0.05, stepSize: 0.02 };
+        const r = flowAlignment(positive, builtins, { image, mask, id: 'p' }, budget);
         expect(r.reached).toBe(false);
         expect(r.stopReason).toBe(which ? 'max-steps' : 'max-length');
         expect(r.issues).toContainEqual(expect.objectContaining({ subject: 'flow', kind: 'not-reached', sampleId: 'p' }));
-        expect(r.F.every((v) => v !== null)).toBe(true);
+        expect(r.F).toEqual([null, null, null]);
+        expect(r.FA).toBeNull();
         expectNoNaN(r);
+        const partial = flowAlignment(positive, builtins, { image, mask, id: 'p' }, { ...budget, includePartialPaths: true });
+        expect(partial.F.every((v) => v !== null)).toBe(true);
+        expectNoNaN(partial);
         const stalled = flowAlignment((x: Image) => add(mul(sum(x), 0), 1), builtins, { image, mask, id: 's' });
         expect(stalled.stopReason).toBe('stalled');
         expect(stalled.reached).toBe(false);

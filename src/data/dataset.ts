@@ -1,6 +1,7 @@
 /** Checks and helpers on whole datasets. */
 import * as E from 'fp-ts/lib/Either.js';
 import { DataError, fail } from './errors.ts';
+import { checkFinitePixels } from './finite.ts';
 import type { Dataset, Sample } from './types.ts';
 
 export const labelsOf = (ds: Dataset): (0 | 1)[] => ds.samples.map((s) => s.label);
@@ -39,9 +40,8 @@ export const validateSample = (s: Sample, options: ValidateOptions = {}): E.Eith
   if (image.width !== mask.width || image.height !== mask.height)
     return fail('size-mismatch', `${name}: image is ${image.width}×${image.height} but mask is ${mask.width}×${mask.height}`, file);
   if (s.label !== 0 && s.label !== 1) return fail('bad-label', `${name}: label must be 0 or 1, got ${String(s.label)}`, file);
-  for (let i = 0; i < image.data.length; i++) {
-    if (!Number.isFinite(image.data[i])) return fail('unreadable', `${name}: image has a non-finite value at pixel ${i}`, file);
-  }
+  const finite = checkFinitePixels(image, `${name}: image`, file);
+  if (E.isLeft(finite)) return finite;
   let m = 0;
   for (let i = 0; i < mask.data.length; i++) {
     const v = mask.data[i];

@@ -14,7 +14,9 @@ import dicomParser from 'dicom-parser';
 import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
+import { checkFinitePixels, type PixelOptions } from './finite.ts';
 import { MAX_INFLATED_BYTES, label, readBytes } from './io.ts';
+import { toBinaryMask } from './mask.ts';
 import type { Image2D } from './types.ts';
 
 export const TRANSFER_SYNTAX = {
@@ -63,7 +65,7 @@ export const transferSyntaxName = (uid: string): string => TS_NAMES[uid] ?? 'unk
 
 export const isSupportedTransferSyntax = (uid: string): boolean => SUPPORTED.has(uid);
 
-export interface DicomOptions {
+export interface DicomOptions extends PixelOptions {
   /** Frame index for multi-frame files (default 0). */
   readonly frame?: number;
   /** Apply RescaleSlope/RescaleIntercept (default true; never applied to 1-bit data). */
@@ -276,7 +278,7 @@ const decodeDicomUnguarded = (
     const ps0 = ds.floatString('x00280030', 0);
     const ps1 = ds.floatString('x00280030', 1);
     const sop = sopClassUid ?? str(ds, 'x00080016');
-    return E.right({
+    const image: DicomImage = {
       width: cols,
       height: rows,
       data: out,
@@ -294,7 +296,8 @@ const decodeDicomUnguarded = (
       ...(ps0 !== undefined && ps1 !== undefined && Number.isFinite(ps0) && Number.isFinite(ps1)
         ? { pixelSpacing: [ps0, ps1] as const }
         : {}),
-    });
+    };
+    return checkFinitePixels(image, frames > 1 ? `${where} (frame ${frame})` : where, file, options.nonFinite);
   } catch (e) {
     const msg = describeThrown(e);
     return fail(classify(msg), `${where}: cannot decode DICOM pixel data (${msg})`, file, e);
@@ -309,24 +312,21 @@ export const readDicom = (file: string, options: DicomOptions = {}): E.Either<Da
 
 export const readDicomOrThrow = (file: string, options: DicomOptions = {}): DicomImage => orThrow(readDicom(file, options));
 
-export interface DicomMaskOptions {
+export interface DicomMaskOptions extends PixelOptions {
   /** Frame index (segment or slice) of a multi-frame SEG (default 0). */
   readonly frame?: number;
-  /** Pixels with stored value above this are 1 (default 0). */
+  /** Pixels with stored value above this are 1; without it the frame must already be binary (see mask.ts). */
   readonly threshold?: number;
 }
 
-/** Decode a mask frame (DICOM SEG 1-bit packed, or any grey image binarized), values 0/1. */
+/** Decode a mask frame (DICOM SEG 1-bit packed, a binary image, or a grey image with `threshold`), values 0/1. */
 export const decodeDicomMask = (
   bytes: Uint8Array,
   options: DicomMaskOptions & { readonly file?: string } = {},
 ): E.Either<DataError, DicomImage> => {
   const img = decodeDicom(bytes, { ...options, rescale: false });
   if (E.isLeft(img)) return img;
-  const t = options.threshold ?? 0;
-  const d = img.right.data;
-  for (let i = 0; i < d.length; i++) d[i] = (d[i] as number) > t ? 1 : 0;
-  return img;
+  return toBinaryMask(img.right, label(options.file, 'DICOM'), options.file, options.threshold !== undefined ? { maskThreshold: options.threshold } : {});
 };
 
 export const readDicomMask = (file: string, options: DicomMaskOptions = {}): E.Either<DataError, DicomImage> => {

@@ -18,6 +18,8 @@ export type DataErrorCode =
   | 'empty-dataset'
   | 'bad-manifest'
   | 'bad-mask'
+  | 'non-finite'
+  | 'duplicate'
   | 'bad-option'
   | 'missing-dependency'
   | 'write-failed';

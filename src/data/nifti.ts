@@ -16,10 +16,11 @@
 import * as nifti from 'nifti-reader-js';
 import * as E from 'fp-ts/lib/Either.js';
 import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
+import { checkFinitePixels, type PixelOptions } from './finite.ts';
 import { gunzip, isGzip, label, readBytes } from './io.ts';
 import type { Image2D } from './types.ts';
 
-export interface NiftiOptions {
+export interface NiftiOptions extends PixelOptions {
   /** Index along dim[3] (z); default the middle slice floor(nz / 2). */
   readonly slice?: number;
   /** Index along dim[4] (t); default 0. */
@@ -177,7 +178,7 @@ const decodeNiftiUnguarded = (
     const inter = rescale && Number.isFinite(rawSlope) && rawSlope !== 0 && Number.isFinite(rawInter) ? rawInter : 0;
     if (slope !== 1 || inter !== 0) for (let i = 0; i < npx; i++) out[i] = (out[i] as number) * slope + inter;
     const px = header.pixDims;
-    return E.right({
+    const image: NiftiImage = {
       width: nx,
       height: ny,
       data: out,
@@ -190,7 +191,8 @@ const decodeNiftiUnguarded = (
       sclInter: inter,
       pixelSpacing: [px[1] ?? 1, px[2] ?? 1],
       version,
-    });
+    };
+    return checkFinitePixels(image, `${where} (slice ${slice}${nt > 1 ? `, volume ${volume}` : ''})`, file, options.nonFinite);
   } catch (e) {
     return fail('unreadable', `${where}: cannot decode NIfTI image (${describeThrown(e)})`, file, e);
   }

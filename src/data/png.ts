@@ -9,12 +9,14 @@ import pngjs from 'pngjs';
 import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
+import { checkFinitePixels, type PixelOptions } from './finite.ts';
 import { label, readBytes, writeBytes } from './io.ts';
 import type { Image2D } from './types.ts';
 
 const { PNG } = pngjs;
 
-export interface PngReadOptions {
+export interface PngReadOptions extends PixelOptions {
+  /** Applied to the stored values: value · slope + intercept (a large slope can overflow float32 to ±Infinity, which the finite check catches). */
   readonly slope?: number;
   readonly intercept?: number;
   /** Refuse images with more pixels than this (default 2^26). */
@@ -149,14 +151,8 @@ const decodePngUnguarded = (
     const v = color ? 0.299 * r + 0.587 * (data[4 * i + 1] as number) + 0.114 * (data[4 * i + 2] as number) : r;
     out[i] = v * slope + intercept;
   }
-  return E.right({
-    width,
-    height,
-    data: out,
-    bitDepth: meta.palette ? 8 : (meta.depth ?? 8),
-    colorType: meta.colorType ?? 0,
-    color,
-  });
+  const image: PngImage = { width, height, data: out, bitDepth: meta.palette ? 8 : (meta.depth ?? 8), colorType: meta.colorType ?? 0, color };
+  return checkFinitePixels(image, where, file, options.nonFinite);
 };
 
 export const readPng = (file: string, options: PngReadOptions = {}): E.Either<DataError, PngImage> => {

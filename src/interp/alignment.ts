@@ -70,6 +70,8 @@ export function alignAt(gf: EvaluatedGradient, gs: readonly EvaluatedGradient[],
 }
 
 export interface ResolvedOptions {
+  /** The measure the options were resolved for: it names the operation in errors. */
+  readonly op: string;
   readonly zeroTolerance: number;
   readonly rankTolerance: number;
 }
@@ -79,7 +81,7 @@ export function resolveGradientOptions(op: string, options: AlignmentOptions, dt
   const rankTolerance = options.rankTolerance ?? defaultRankTolerance(dtype);
   checkTolerance(op, 'zeroTolerance', zeroTolerance);
   checkTolerance(op, 'rankTolerance', rankTolerance, 1);
-  return { zeroTolerance, rankTolerance };
+  return { op, zeroTolerance, rankTolerance };
 }
 
 function assemble(
@@ -93,7 +95,7 @@ function assemble(
   resolved: ResolvedOptions,
 ): AlignmentResult {
   const gf = classifyGradient('f', sampleId, value, Float64Array.from(grad.data), resolved.zeroTolerance);
-  const gs = features.map((g) => featureGradient(g, image, mask, sampleId, resolved.zeroTolerance));
+  const gs = features.map((g) => featureGradient(resolved.op, g, image, mask, sampleId, resolved.zeroTolerance));
   const at = alignAt(gf, gs, resolved.rankTolerance, options.returnPerp ?? false);
   const issues = [gf, ...gs].map((g) => g.issue).filter((i): i is Issue => i !== null);
   const [h, w] = image.shape;
@@ -119,7 +121,7 @@ export function alignment(f: ImageFunction, gs: FeatureSet, x: Sample, options: 
   checkSample(op, x);
   const features = nameFeatures(op, gs);
   const resolved = resolveGradientOptions(op, options, x.image.dtype);
-  const { value, grad } = imageValueAndGrad(op, f, x.image);
+  const { value, grad } = imageValueAndGrad(op, f, x.image, x.id ?? 0);
   return assemble(x.id ?? 0, features, x.image, x.mask, value, grad, options, resolved);
 }
 
@@ -139,7 +141,7 @@ export function alignmentBatch(model: BatchFunction, gs: FeatureSet, batch: Samp
   for (let from = 0; from < n; from += size) {
     const to = Math.min(n, from + size);
     const index = Array.from({ length: to - from }, (_, i) => from + i);
-    const { values, grads } = batchValueAndGrad(op, model, rows(batch.images, from, to), index);
+    const { values, grads } = batchValueAndGrad(op, model, rows(batch.images, from, to), index, index.map((i) => batch.ids?.[i] ?? i));
     for (let i = from; i < to; i++) {
       const id = batch.ids?.[i] ?? i;
       out.push(assemble(id, features, row(batch.images, i), row(batch.masks, i), values[i - from]!, row(grads, i - from) as Tensor, options, resolved));

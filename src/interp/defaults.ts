@@ -25,6 +25,8 @@ export const DEFAULTS = {
   /** Crossing accepted where |f − t| ≤ this. */
   crossingTolerance: 1e-4,
   maxBisections: 60,
+  /** F of a path that stops before the boundary is null. */
+  includePartialPaths: false,
   rewardKind: 'pointwise' as const,
   imageChannel: 0,
   maskChannel: 1,
@@ -59,6 +61,7 @@ export const ASSUMPTIONS: readonly Assumption[] = Object.freeze([
   { option: 'flow.tolerance', value: String(DEFAULTS.crossingTolerance), source: 'ours', note: '|f − t| at the located crossing' },
   { option: 'flow.crossing', value: 'bisection on the last step', source: 'ours', note: 'chord for Euler, cubic Hermite for Heun/RK4' },
   { option: 'F quadrature', value: 'trapezoid on arc length', source: 'ours', note: 'chord lengths between path points' },
+  { option: 'flow.includePartialPaths', value: String(DEFAULTS.includePartialPaths), source: 'ours', note: 'F of a path that never reaches the boundary is null (flagged not-reached/stalled) and left out of means' },
   { option: 'batchSize', value: String(DEFAULTS.batchSize), source: 'ours', note: 'samples per reverse pass' },
   { option: 'reward.kind', value: DEFAULTS.rewardKind, source: 'paper', note: "'span' (−λA) is ours" },
   { option: 'reward.imageChannel / maskChannel', value: `${DEFAULTS.imageChannel} / ${DEFAULTS.maskChannel}`, source: 'ours', note: 'inputs [windowed CT, mask]' },

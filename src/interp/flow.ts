@@ -39,6 +39,12 @@ export interface FlowOptions extends AlignmentOptions {
   readonly maxBisections?: number;
   /** Keep every path point as an image, with S, A and the arc length there (default false). */
   readonly returnPath?: boolean;
+  /**
+   * [ours] Average S and A over a path that stopped before the boundary (out of steps or length,
+   * stalled, non-finite) too (default false: F and F_A of such a path are null, because F is
+   * defined as the average up to the boundary, and a partial average would enter dataset means).
+   */
+  readonly includePartialPaths?: boolean;
 }
 
 export interface BatchFlowOptions extends FlowOptions {
@@ -62,9 +68,13 @@ export interface FlowPath {
 export interface FlowResult {
   readonly sampleId: SampleId;
   readonly names: readonly string[];
-  /** F_i: the arc-length average of S_i along the path (trapezoid rule); S_i(x) for a path of length 0; null when S_i is undefined somewhere on it. */
+  /**
+   * F_i: the arc-length average of S_i along the path (trapezoid rule); S_i(x) for a path of
+   * length 0; null when S_i is undefined somewhere on it, and (unless `includePartialPaths`)
+   * when the path did not reach the boundary.
+   */
   readonly F: readonly (number | null)[];
-  /** F_A: the same average of the span alignment A. */
+  /** F_A: the same average of the span alignment A, null in the same cases. */
   readonly FA: number | null;
   /** The path reached f = t (or started on it). */
   readonly reached: boolean;
@@ -90,6 +100,7 @@ interface Resolved extends ResolvedOptions {
   readonly tolerance: number;
   readonly maxBisections: number;
   readonly returnPath: boolean;
+  readonly includePartialPaths: boolean;
 }
 
 function resolve(op: string, options: FlowOptions, dtype: Image['dtype']): Resolved {
@@ -117,6 +128,7 @@ function resolve(op: string, options: FlowOptions, dtype: Image['dtype']): Resol
     tolerance,
     maxBisections,
     returnPath: options.returnPath ?? false,
+    includePartialPaths: options.includePartialPaths ?? DEFAULTS.includePartialPaths,
   };
 }
 
@@ -186,15 +198,16 @@ class Engine {
     readonly dtype: Image['dtype'],
   ) {}
 
-  valuesAndGrads(paths: readonly { readonly index: number }[], points: readonly Float64Array[]): { values: Float64Array; grads: Float64Array[] } {
-    const { values, grads } = batchValueAndGrad(this.op, this.model, stack(points, this.h, this.w, this.dtype), paths.map((p) => p.index));
+  valuesAndGrads(paths: readonly { readonly index: number; readonly id: SampleId }[], points: readonly Float64Array[]): { values: Float64Array; grads: Float64Array[] } {
+    const images = stack(points, this.h, this.w, this.dtype);
+    const { values, grads } = batchValueAndGrad(this.op, this.model, images, paths.map((p) => p.index), paths.map((p) => p.id));
     const plane = this.h * this.w;
     const g = grads.data;
     return { values, grads: points.map((_, i) => Float64Array.from(g.subarray(i * plane, (i + 1) * plane))) };
   }
 
   values(paths: readonly Path[], points: readonly Float64Array[]): Float64Array {
-    return batchValues(this.op, this.model, stack(points, this.h, this.w, this.dtype), paths.map((p) => p.index));
+    return batchValues(this.op, this.model, stack(points, this.h, this.w, this.dtype), paths.map((p) => p.index), paths.map((p) => p.id));
   }
 
   /** The field at a point with gradient g: −side·g/‖g‖ (or −side·g raw). */
@@ -208,7 +221,7 @@ class Engine {
   /** Measures at p's current point, folded into the running trapezoid sums over the segment of length `segment`. */
   record(p: Path, segment: number): void {
     const image = toImage(p.pos, this.h, this.w, this.dtype);
-    const gs = this.features.map((g) => featureGradient(g, image, p.mask, p.id, this.o.zeroTolerance, p.steps));
+    const gs = this.features.map((g) => featureGradient(this.op, g, image, p.mask, p.id, this.o.zeroTolerance, p.steps));
     const at = alignAt(p.grad, gs, this.o.rankTolerance, false);
     const k = this.features.length;
     if (p.grad.issue && !p.flaggedF) {
@@ -465,7 +478,8 @@ class Engine {
         step: p.steps,
       });
     }
-    const average = (sum: number, last: number | null, undef: boolean) => (undef ? null : p.length > 0 ? sum / p.length : last);
+    const average = (sum: number, last: number | null, undef: boolean) =>
+      undef || (!reached && !this.o.includePartialPaths) ? null : p.length > 0 ? sum / p.length : last;
     return {
       sampleId: p.id,
       names: this.features.map((g) => g.name),

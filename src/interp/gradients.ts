@@ -5,7 +5,7 @@
 import { valueAndGrad } from '../ad/transforms.ts';
 import { ArgumentError, ShapeError } from '../tensor/errors.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { FeatureError, type Issue, type SampleId } from './errors.ts';
+import { callUserFunction, FeatureError, type Issue, type SampleId } from './errors.ts';
 import { featureDomainIssue } from './features/domain.ts';
 import { normSq } from './linalg.ts';
 import type { Image, NamedFeature } from './types.ts';
@@ -52,8 +52,12 @@ export function classifyGradient(
   return { value, grad: g, normSq: n2, direction: true, issue: null };
 }
 
-/** One feature's value and image gradient at (image, mask), after its domain check. */
-export function featureGradient(feature: NamedFeature, image: Image, mask: Image, sampleId: SampleId, zeroTolerance: number, step?: number): EvaluatedGradient {
+/**
+ * One feature's value and image gradient at (image, mask), after its domain check. A FeatureError
+ * the feature throws marks it undefined here; anything else it throws becomes a
+ * UserFunctionError ('feature:threw') naming `op`, the feature and the sample.
+ */
+export function featureGradient(op: string, feature: NamedFeature, image: Image, mask: Image, sampleId: SampleId, zeroTolerance: number, step?: number): EvaluatedGradient {
   const { name, fn } = feature;
   const at = step === undefined ? {} : { step };
   const domain = fn.domain ?? 'none';
@@ -66,15 +70,17 @@ export function featureGradient(feature: NamedFeature, image: Image, mask: Image
   if (problem) return undefinedFeature(problem, sampleId, name, at);
   let value: Tensor;
   let grad: Tensor;
+  const call = { op, role: 'feature', name, sampleIds: [sampleId] } as const;
+  const isFeatureError = (e: unknown) => e instanceof FeatureError;
   try {
     [value, grad] = valueAndGrad((x: Tensor) => {
-      const out = fn(x as Image, mask);
+      const out: unknown = callUserFunction(call, () => fn(x as Image, mask), isFeatureError);
       if (!(out instanceof Tensor)) throw new ArgumentError(name, 'a feature must return a tensor');
       if (out.size !== 1) throw new ShapeError(name, 'a feature must return one value', [out.shape]);
       return out;
     })(image as Tensor);
   } catch (e) {
-    // A feature may refuse a sample itself by throwing a FeatureError; anything else is a bug and propagates.
+    // A feature may refuse a sample itself by throwing a FeatureError; anything else propagates.
     if (e instanceof FeatureError) return undefinedFeature(e, sampleId, name, at);
     throw e;
   }

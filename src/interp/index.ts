@@ -6,7 +6,7 @@
  */
 export * as features from './features/index.ts';
 export { brightness, extent, logAspectRatio, noise, noiseDraws, extentFeature, logAspectRatioFeature, defineFeature, checkFeatureDomain, featureDomainIssue } from './features/index.ts';
-export { FeatureError, type FeatureIssueKind, type Issue, type IssueKind, type SampleId } from './errors.ts';
+export { FeatureError, UserFunctionError, type FeatureIssueKind, type Issue, type IssueKind, type SampleId, type UserFunctionRole } from './errors.ts';
 export type { Feature, FeatureSet, DomainLevel, Image, ImageBatch, Sample, SampleBatch, ImageFunction, BatchFunction } from './types.ts';
 export { alignment, alignmentBatch, type AlignmentOptions, type BatchAlignmentOptions, type AlignmentResult } from './alignment.ts';
 export { flowAlignment, flowAlignmentBatch, type FlowOptions, type BatchFlowOptions, type FlowResult, type FlowPath, type Integrator, type StopReason } from './flow.ts';

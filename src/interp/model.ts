@@ -7,6 +7,7 @@ import { concat, reshape, slice } from '../ad/ops.ts';
 import { vjp } from '../ad/transforms.ts';
 import { ArgumentError, ShapeError } from '../tensor/errors.ts';
 import { allocate, Tensor } from '../tensor/tensor.ts';
+import { callUserFunction, type SampleId } from './errors.ts';
 import type { BatchFunction, Image, ImageBatch, ImageFunction } from './types.ts';
 
 function checkScalarOutput(op: string, out: unknown): Tensor {
@@ -28,30 +29,42 @@ function onesLike(x: Tensor): Tensor {
   return Tensor.fromBuffer(x.shape, x.dtype, buf);
 }
 
-/** f(x) and ∇f(x) for a single-image function. */
-export function imageValueAndGrad(op: string, f: ImageFunction, image: Image): { value: number; grad: Tensor } {
-  const [out, pullback] = vjp((x: Tensor) => f(x as Image), image as Tensor);
+/** f(x) and ∇f(x) for a single-image function; what f throws is wrapped naming sample `id`. */
+export function imageValueAndGrad(op: string, f: ImageFunction, image: Image, id: SampleId): { value: number; grad: Tensor } {
+  const call = { op, role: 'model', sampleIds: [id] } as const;
+  const [out, pullback] = vjp((x: Tensor) => callUserFunction(call, () => f(x as Image)), image as Tensor);
   const o = checkScalarOutput(op, out);
   const [g] = pullback(onesLike(o));
   return { value: o.data[0]!, grad: g as Tensor };
 }
 
 /** f(x) for a single-image function. */
-export function imageValue(op: string, f: ImageFunction, image: Image): number {
-  return checkScalarOutput(op, f(image)).data[0]!;
+export function imageValue(op: string, f: ImageFunction, image: Image, id: SampleId): number {
+  return checkScalarOutput(op, callUserFunction({ op, role: 'model', sampleIds: [id] }, () => f(image))).data[0]!;
 }
 
-/** Per-sample values and input gradients ([N, H, W]) of a batch model, in one reverse pass. */
-export function batchValueAndGrad(op: string, model: BatchFunction, images: ImageBatch, index: readonly number[]): { values: Float64Array; grads: Tensor } {
+/**
+ * Per-sample values and input gradients ([N, H, W]) of a batch model, in one reverse pass.
+ * `ids` name the rows in the error that wraps what the model throws (default: `index`).
+ */
+export function batchValueAndGrad(
+  op: string,
+  model: BatchFunction,
+  images: ImageBatch,
+  index: readonly number[],
+  ids: readonly SampleId[] = index,
+): { values: Float64Array; grads: Tensor } {
   const n = images.shape[0];
-  const [out, pullback] = vjp((x: Tensor) => model(x as ImageBatch, index), images as Tensor);
+  const call = { op, role: 'model', sampleIds: ids } as const;
+  const [out, pullback] = vjp((x: Tensor) => callUserFunction(call, () => model(x as ImageBatch, index)), images as Tensor);
   const o = checkBatchOutput(op, out, n);
   const [g] = pullback(onesLike(o));
   return { values: Float64Array.from(o.data), grads: g as Tensor };
 }
 
-export function batchValues(op: string, model: BatchFunction, images: ImageBatch, index: readonly number[]): Float64Array {
-  return Float64Array.from(checkBatchOutput(op, model(images, index), images.shape[0]).data);
+export function batchValues(op: string, model: BatchFunction, images: ImageBatch, index: readonly number[], ids: readonly SampleId[] = index): Float64Array {
+  const out = callUserFunction({ op, role: 'model', sampleIds: ids }, () => model(images, index));
+  return Float64Array.from(checkBatchOutput(op, out, images.shape[0]).data);
 }
 
 /** A single-image function as a batch model (one call per image): lets the batched engines run any `f`. */

@@ -10,7 +10,7 @@ import { vjp } from '../ad/transforms.ts';
 import { ArgumentError, ShapeError } from '../tensor/errors.ts';
 import { allocate, Tensor } from '../tensor/tensor.ts';
 import type { DType } from '../tensor/shape.ts';
-import type { Issue } from './errors.ts';
+import { callUserFunction, type Issue } from './errors.ts';
 import { featureGradient, type GradientOptions } from './gradients.ts';
 import { checkTolerance, defaultRankTolerance, orthonormalBasis } from './linalg.ts';
 import { toImage } from './rows.ts';
@@ -160,7 +160,7 @@ export function alignmentReward(options: RewardOptions): RewardTerm {
       const image = toImage(img, h, w, x.dtype);
       const mask = toImage(msk, h, w, x.dtype);
       const id = row ?? s;
-      const evaluated = features.map((g, i) => (used[i] ? featureGradient(g, image, mask, id, zeroTolerance) : null));
+      const evaluated = features.map((g, i) => (used[i] ? featureGradient(op, g, image, mask, id, zeroTolerance) : null));
       const prepared: Prepared = {
         image: Float64Array.from(img),
         mask: Float64Array.from(msk),
@@ -192,8 +192,9 @@ export function alignmentReward(options: RewardOptions): RewardTerm {
     const dtype = x.dtype;
     // One forward pass serves both the model's outputs (for the data loss) and ∇ₓf: the pullback of
     // a ones cotangent is ∇ₓ Σ f, which holds every sample's input gradient.
+    const call = { op, role: 'model', sampleIds: batch.indices ?? Array.from({ length: n }, (_, i) => i) } as const;
     const [outputs, pullback] = vjp((xx: Tensor) => {
-      const out = apply(params, xx);
+      const out = callUserFunction(call, () => apply(params, xx));
       if (!(out instanceof Tensor) || out.size !== n || out.shape[0] !== n) throw new ShapeError(op, `apply must map ${n} samples to [${n}] or [${n}, 1]`, [out?.shape ?? []]);
       return out;
     }, x);

@@ -178,10 +178,14 @@ describe('DICOM: hand-written files', () => {
     expectDataError(readDicomMask(file, { frame: 3 }), 'bad-option', file);
   });
 
-  it('readDicomMask binarizes grey masks (value > threshold)', () => {
+  it('readDicomMask binarizes grey masks only at an explicit threshold (value > threshold); without one a grey mask gets bad-mask', () => {
     const bytes = writeDicomBytes(imageElements({ rows: 1, cols: 4, bitsAllocated: 8, pixels: new Uint8Array([0, 1, 128, 255]) }));
-    expect(Array.from(right(decodeDicomMask(bytes)).data)).toEqual([0, 1, 1, 1]);
+    const e = expectDataError(decodeDicomMask(bytes), 'bad-mask');
+    expect(e.message).toMatch(/several positive levels \(values from 0 to 255\).*threshold/);
+    expect(Array.from(right(decodeDicomMask(bytes, { threshold: 0 })).data)).toEqual([0, 1, 1, 1]);
     expect(Array.from(right(decodeDicomMask(bytes, { threshold: 127 })).data)).toEqual([0, 0, 1, 1]);
+    const binary = writeDicomBytes(imageElements({ rows: 1, cols: 4, bitsAllocated: 8, pixels: new Uint8Array([0, 255, 255, 0]) }));
+    expect(Array.from(right(decodeDicomMask(binary)).data)).toEqual([0, 1, 1, 0]);
   });
 
   it('a compressed transfer syntax written by hand is refused, naming the UID', () => {

@@ -156,7 +156,9 @@ describe('fuzz: mutated files give a value or a DataError, never a throw or a ha
       writeDicomSeg(9, 11, [Array.from({ length: 99 }, (_, i) => i % 3), Array.from({ length: 99 }, (_, i) => i % 2)]),
     ].map((b) => new Uint8Array(b));
     report('dicom', fuzz('dicom', bases, (b) => decodeDicom(b, { file: 'fuzz.dcm' }), validImage, 101));
-    report('dicom-mask', fuzz('dicom-mask', bases.slice(3), (b) => decodeDicomMask(b, { file: 'fuzz.dcm', frame: 0 }), validImage, 102));
+    // The grey CT base is a mask only at an explicit threshold; the binary SEG also without one (where the binary check runs).
+    report('dicom-mask', fuzz('dicom-mask', bases.slice(3), (b) => decodeDicomMask(b, { file: 'fuzz.dcm', frame: 0, threshold: 0 }), validImage, 102));
+    report('dicom-binary-mask', fuzz('dicom-binary-mask', bases.slice(4), (b) => decodeDicomMask(b, { file: 'fuzz.dcm', frame: 0 }), validImage, 103));
   });
 
   it(`NIfTI (${RUNS} mutations, raw and gzip)`, () => {

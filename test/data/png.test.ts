@@ -120,10 +120,15 @@ describe('PNG', () => {
     expect(im2.data[0]).toBeCloseTo(0.299 * 255, 3);
   });
 
-  it('masks via readMaskFile binarize 0/255 PNGs', () => {
+  it('masks via readMaskFile binarize 0/255 PNGs; a grey one (0, 1, 255) gets bad-mask unless maskThreshold is given', () => {
+    const binary = tmp.file('mask-binary.png');
+    right(writePng({ width: 3, height: 1, data: new Float32Array([0, 255, 255]) }, binary));
+    expect(Array.from(right(readMaskFile(binary)).data)).toEqual([0, 1, 1]);
     const file = tmp.file('mask.png');
     right(writePng({ width: 3, height: 1, data: new Float32Array([0, 255, 1]) }, file));
-    expect(Array.from(right(readMaskFile(file)).data)).toEqual([0, 1, 1]);
+    const e = expectDataError(readMaskFile(file), 'bad-mask', file);
+    expect(e.message).toContain('maskThreshold');
+    expect(Array.from(right(readMaskFile(file, { maskThreshold: 0 })).data)).toEqual([0, 1, 1]);
     expect(Array.from(right(readImageFile(file)).data)).toEqual([0, 255, 1]);
   });
 

@@ -6,6 +6,7 @@
 import { vjp } from '../../ad/transforms.ts';
 import { ArgumentError, ShapeError } from '../../tensor/errors.ts';
 import { allocate, Tensor } from '../../tensor/tensor.ts';
+import { callUserFunction } from '../errors.ts';
 
 export type AttributionModel = (x: Tensor) => Tensor;
 
@@ -20,7 +21,8 @@ export function checkInput(op: string, model: AttributionModel, x: Tensor): numb
 /** Per-sample outputs and the input gradient of Σ model(x). */
 export function outputAndGradient(op: string, model: AttributionModel, x: Tensor): { values: Float64Array; grad: Tensor } {
   const n = x.shape[0]!;
-  const [out, pullback] = vjp((xx: Tensor) => model(xx), x);
+  const call = { op, role: 'model', sampleIds: Array.from({ length: n }, (_, i) => i) } as const;
+  const [out, pullback] = vjp((xx: Tensor) => callUserFunction(call, () => model(xx)), x);
   if (!(out instanceof Tensor) || out.size !== n || out.shape[0] !== n || out.shape.length > 2) throw new ShapeError(op, `the model must map ${n} samples to [${n}] or [${n}, 1]`, [out?.shape ?? []]);
   const ones = allocate(out.dtype, out.size);
   ones.fill(1);
