@@ -47,6 +47,8 @@ export function modelOptions(cmd: Command): Command {
     .option('--data <path>', 'a manifest (JSON/CSV) or a directory with manifest.json/csv (default: the synthetic phantom)')
     .option('--subjects <n>', 'phantom subjects', int('subjects'), D.subjects)
     .option('--positives <n>', 'phantom positives (default: 40 of 298, the paper’s ratio)', int('positives'))
+    .addOption(new Option('--non-finite <policy>', 'NaN or ±Infinity pixels in --data: refuse them, or clip ±Infinity to the image’s finite range (NaN is always refused)').choices(['refuse', 'clip']).default(D.nonFinite))
+    .option('--mask-threshold <t>', 'binarise masks that have several grey levels at this value (default: refuse them)', num('mask-threshold'))
     .option('--data-seed <n>', 'seed of the phantom’s draw (the data stay fixed across --seeds)', int('data-seed'), D.dataSeed)
     .option('--size <px>', 'model input size (a multiple of 8; the paper uses 512)', int('size'), D.size)
     .option('--crop <px>', 'crop this many source pixels around the tumour before resizing (0: the whole image)', int('crop'), D.crop)
@@ -99,6 +101,8 @@ export function toExperimentOptions(raw: Raw, signal?: AbortSignal): ExperimentO
     ...pick('subjects', raw.subjects),
     ...pick('positives', raw.positives),
     ...pick('dataSeed', raw.dataSeed),
+    ...pick('nonFinite', raw.nonFinite),
+    ...pick('maskThreshold', raw.maskThreshold),
     ...pick('out', raw.out),
     ...pick('size', raw.size),
     crop: raw.crop === 0 ? undefined : (raw.crop ?? D.crop),

@@ -20,7 +20,7 @@ export interface ExperimentData {
   readonly fingerprint: string;
 }
 
-export type DataOptions = Pick<ExperimentOptions, 'data' | 'subjects' | 'positives' | 'dataSeed' | 'size' | 'crop' | 'phantomWeights'>;
+export type DataOptions = Pick<ExperimentOptions, 'data' | 'subjects' | 'positives' | 'dataSeed' | 'size' | 'crop' | 'phantomWeights' | 'nonFinite' | 'maskThreshold'>;
 
 /** The phantom's native side: with a crop it is drawn at 128² and cropped around the tumour. */
 const PHANTOM_SIDE = 128;
@@ -33,7 +33,8 @@ export function loadExperimentData(o: DataOptions): ExperimentData {
     ...(o.positives !== undefined ? { positives: o.positives } : {}),
     ...(o.phantomWeights ? { rule: { weights: o.phantomWeights } } : {}),
   };
-  const ds = loadDataset({ data: o.data, phantom });
+  const manifest = { ...(o.nonFinite === 'clip' ? { nonFinite: 'clip' as const } : {}), ...(o.maskThreshold !== undefined ? { maskThreshold: o.maskThreshold } : {}) };
+  const ds = loadDataset({ data: o.data, phantom, manifest });
   if (E.isLeft(ds)) throw ds.left;
   const prepared = prepare(ds.right, { size: o.size, ...(o.crop !== undefined ? { crop: o.crop } : {}), hounsfield: true });
   if (E.isLeft(prepared)) throw prepared.left;

@@ -24,6 +24,10 @@ export interface ExperimentOptions {
   readonly subjects: number;
   readonly positives?: number;
   readonly dataSeed: number;
+  /** Non-finite pixels in loaded images: refused (default), or ±Infinity clipped to the image's finite range. */
+  readonly nonFinite: 'refuse' | 'clip';
+  /** Binarise masks with several grey levels at this threshold (default: such masks are refused). */
+  readonly maskThreshold?: number;
   /** The phantom's label rule: weights of its standardised features (default: the phantom's own mixed rule). */
   readonly phantomWeights?: Readonly<Record<string, number>>;
   readonly out: string;
@@ -79,6 +83,7 @@ export interface ExperimentOptions {
 export const defaultExperimentOptions: ExperimentOptions = {
   subjects: 298,
   dataSeed: 0,
+  nonFinite: 'refuse',
   out: './fgflow-report',
   // The tumour is small in a whole slice (≈ 30 px at 64²); cropping 48 px around it, as radiomics
   // pipelines do, lets the CNN see its shape.
@@ -184,6 +189,8 @@ function checkMeasures(p: Problems, o: ExperimentOptions): void {
 
 function checkRunner(p: Problems, o: ExperimentOptions): void {
   positiveInt(p, 'subjects', o.subjects);
+  oneOf(p, 'non-finite', o.nonFinite, ['refuse', 'clip']);
+  if (o.maskThreshold !== undefined && !Number.isFinite(o.maskThreshold)) p.push(`--mask-threshold must be a number, got ${o.maskThreshold}`);
   if (o.positives !== undefined) nonNegativeInt(p, 'positives', o.positives);
   positiveInt(p, 'jobs', o.jobs);
   if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 1 && o.shard.index <= o.shard.count)) {

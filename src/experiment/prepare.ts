@@ -16,6 +16,7 @@ import {
   windowHU,
   type Dataset,
   type Image2D,
+  type ManifestOptions,
   type PhantomOptions,
 } from '../data/index.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -88,6 +89,8 @@ export interface DataSource {
   /** A manifest (JSON/CSV) or a directory holding manifest.json or manifest.csv; undefined: the phantom. */
   readonly data?: string;
   readonly phantom?: PhantomOptions;
+  /** How a manifest's images and masks are read: clip ±Infinity pixels, binarise grey masks above a threshold. */
+  readonly manifest?: ManifestOptions;
 }
 
 /** Loads the phantom (default) or a manifest; a directory is searched for manifest.json / manifest.csv. */
@@ -100,5 +103,5 @@ export function loadDataset(source: DataSource): E.Either<DataError, Dataset> {
     if (!found) return E.left(new DataError('bad-manifest', 'directory has no manifest.json or manifest.csv', { file }));
     file = found;
   }
-  return readManifest(file);
+  return readManifest(file, source.manifest);
 }
