@@ -1,8 +1,8 @@
-/** Attribution methods: the shared contract, completeness of integrated gradients, and what each reduces to on simple models. */
+/** Attribution methods: the shared contract, completeness of integrated gradients, the noise tunnel, and what each reduces to on simple models. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { add, grad, matmul, random, reshape, sum, Tensor } from '../../src/index.ts';
-import { inputXGradient, integratedGradients, integratedGradientsWithDelta, saliency, smoothGrad } from '../../src/interp/index.ts';
+import { inputXGradient, integratedGradients, integratedGradientsWithDelta, noiseTunnel, saliency, smoothGrad, type NoiseTunnelType } from '../../src/interp/index.ts';
 import { RUNS, SEED, TOL, batchModel, modelWeights } from './support.ts';
 
 const H = 4;
@@ -155,6 +155,63 @@ describe('integrated gradients', () => {
         // Riemann's error falls ~4×; allow 2×.
         expect(r64).toBeLessThanOrEqual(r16 / 2 + floor);
         expect(t64).toBeLessThan(r64 + floor);
+      }),
+      { seed: SEED, numRuns: RUNS.medium },
+    );
+  });
+});
+
+describe('the noise tunnel', () => {
+  const types = fc.constantFrom<NoiseTunnelType>('smoothgrad', 'smoothgradSquared', 'vargrad');
+
+  it('with σ = 0 every copy is x: the mean is the method, the mean of squares its square, the variance 0', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), seed, seed, types, fc.integer({ min: 1, max: 4 }), (n, sx, sm, type, samples) => {
+        const x = batch(n, sx);
+        const model = batchModel(modelWeights(sm, D)) as (x: Tensor) => Tensor;
+        const plain = integratedGradients(model, x, { steps: 4 }).data;
+        const tunnelled = noiseTunnel(integratedGradients, { steps: 4 })(model, x, { key: random.key(sx), samples, sigma: 0, type }).data;
+        plain.forEach((v, i) => {
+          const expected = type === 'smoothgrad' ? v : type === 'smoothgradSquared' ? v * v : 0;
+          expect(Math.abs(tunnelled[i]! - expected)).toBeLessThanOrEqual(TOL.exact * Math.max(1, Math.abs(expected)));
+        });
+      }),
+      { seed: SEED, numRuns: RUNS.medium },
+    );
+  });
+
+  it("combines the copies' attributions x + σε_k (ε_k from split(key, samples)) by their mean, mean square or population variance", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 }), seed, seed, types, fc.integer({ min: 1, max: 5 }), fc.double({ min: 0.01, max: 1, noNaN: true }), (n, sx, sm, type, samples, sigma) => {
+        const x = batch(n, sx);
+        const { f } = linearModel(sm);
+        const key = random.key(sm + 3);
+        const copies = random.split(key, samples).map((k) => {
+          const eps = random.normal(k, x.shape, { dtype: 'f64' }).data;
+          return inputXGradient(f, Tensor.fromBuffer(x.shape, 'f64', Float64Array.from(x.data, (v, i) => v + sigma * eps[i]!))).data;
+        });
+        const got = noiseTunnel(inputXGradient)(f, x, { key, samples, sigma, type }).data;
+        for (let i = 0; i < x.size; i++) {
+          const m = copies.reduce((s, c) => s + c[i]!, 0) / samples;
+          const sq = copies.reduce((s, c) => s + c[i]! * c[i]!, 0) / samples;
+          const variance = copies.reduce((s, c) => s + (c[i]! - m) ** 2, 0) / samples;
+          const expected = type === 'smoothgrad' ? m : type === 'smoothgradSquared' ? sq : variance;
+          expect(Math.abs(got[i]! - expected)).toBeLessThanOrEqual(TOL.exact * Math.max(1, sq));
+          expect(got[i]!).toBeGreaterThanOrEqual(type === 'smoothgrad' ? -Infinity : 0);
+        }
+      }),
+      { seed: SEED, numRuns: RUNS.medium },
+    );
+  });
+
+  it('SmoothGrad is the noise tunnel of the signed saliency, to the bit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), seed, seed, (n, sx, sm) => {
+        const x = batch(n, sx);
+        const model = batchModel(modelWeights(sm, D)) as (x: Tensor) => Tensor;
+        const key = random.key(sm);
+        const tunnel = noiseTunnel(saliency, { signed: true })(model, x, { key, samples: 3 });
+        expect(Array.from(smoothGrad(model, x, { key, samples: 3 }).data)).toEqual(Array.from(tunnel.data));
       }),
       { seed: SEED, numRuns: RUNS.medium },
     );

@@ -68,5 +68,5 @@ export const ASSUMPTIONS: readonly Assumption[] = Object.freeze([
   { option: 'quantiles', value: 'type 7 (linear)', source: 'ours', note: 'NumPy’s default' },
   { option: 'noise p-value', value: '(1 + #{noise ≥ feature}) / (1 + K)', source: 'ours', note: 'never 0' },
   { option: 'integratedGradients', value: `${DEFAULTS.integratedGradientsSteps} steps, ${DEFAULTS.integratedGradientsMethod}`, source: 'ours', note: 'baseline zeros' },
-  { option: 'smoothGrad', value: `${DEFAULTS.smoothGradSamples} samples, σ = ${DEFAULTS.smoothGradNoiseLevel}·range`, source: 'ours', note: 'Smilkov et al.’s 10–20% noise level' },
+  { option: 'smoothGrad / noiseTunnel', value: `${DEFAULTS.smoothGradSamples} samples, σ = ${DEFAULTS.smoothGradNoiseLevel}·range`, source: 'ours', note: 'Smilkov et al.’s 10–20% noise level' },
 ] satisfies Assumption[]);

@@ -38,11 +38,6 @@ export function imageValueAndGrad(op: string, f: ImageFunction, image: Image, id
   return { value: o.data[0]!, grad: g as Tensor };
 }
 
-/** f(x) for a single-image function. */
-export function imageValue(op: string, f: ImageFunction, image: Image, id: SampleId): number {
-  return checkScalarOutput(op, callUserFunction({ op, role: 'model', sampleIds: [id] }, () => f(image))).data[0]!;
-}
-
 /**
  * Per-sample values and input gradients ([N, H, W]) of a batch model, in one reverse pass.
  * `ids` name the rows in the error that wraps what the model throws (default: `index`).

@@ -8,8 +8,9 @@ import { ArgumentError, ShapeError } from '../../tensor/errors.ts';
 import { allocate, Tensor } from '../../tensor/tensor.ts';
 import { checkInput, outputAndGradient, rowSums, type AttributionModel } from './contract.ts';
 import { DEFAULTS } from '../defaults.ts';
+import { quadratureRule, type IntegrationMethod } from '../quadrature.ts';
 
-export type IntegrationMethod = 'riemann' | 'trapezoid';
+export type { IntegrationMethod } from '../quadrature.ts';
 
 export interface IntegratedGradientsOptions {
   /** The baseline b: x's shape, one sample's shape (shared by the batch), or a number (default 0: zeros). */
@@ -66,14 +67,13 @@ export function integratedGradientsWithDelta(model: AttributionModel, x: Tensor,
     for (let i = 0; i < buf.length; i++) buf[i] = b[i]! + alpha * dx[i]!;
     return Tensor.fromBuffer(x.shape, x.dtype, buf);
   };
-  for (let k = method === 'trapezoid' ? 0 : 1; k <= steps; k++) {
-    const alpha = k / steps;
-    const { values, grad } = outputAndGradient(op, model, k === steps ? x : k === 0 ? base : point(alpha));
-    const weight = method === 'trapezoid' && (k === 0 || k === steps) ? 0.5 / steps : 1 / steps;
+  for (const { alpha, weight } of quadratureRule(method, steps)) {
+    // The ends are x and b themselves, not b + α(x − b) rounded.
+    const { values, grad } = outputAndGradient(op, model, alpha === 1 ? x : alpha === 0 ? base : point(alpha));
     const g = grad.data;
     for (let i = 0; i < acc.length; i++) acc[i]! += weight * g[i]!;
-    if (k === steps) fx = values;
-    if (k === 0) fb = values;
+    if (alpha === 1) fx = values;
+    if (alpha === 0) fb = values;
   }
   fb ??= outputAndGradient(op, model, base).values;
   const avg = allocate(x.dtype, x.size);
