@@ -11,7 +11,7 @@ import { classifyGradient, featureGradient, type EvaluatedGradient, type Gradien
 import { checkTolerance, cosSq, defaultRankTolerance, orthonormalBasis, spanAlignment } from './linalg.ts';
 import { batchValueAndGrad, imageValueAndGrad } from './model.ts';
 import { row, rows, toImage } from './rows.ts';
-import { checkBatch, checkSample, nameFeatures, type BatchFunction, type FeatureSet, type Image, type ImageFunction, type NamedFeature, type Sample, type SampleBatch } from './types.ts';
+import { checkBatch, checkSample, nameColumns, type BatchFunction, type FeatureSet, type Image, type ImageFunction, type NamedFeature, type Sample, type SampleBatch } from './types.ts';
 import { DEFAULTS } from './defaults.ts';
 
 export interface AlignmentOptions extends GradientOptions {
@@ -19,6 +19,12 @@ export interface AlignmentOptions extends GradientOptions {
   readonly rankTolerance?: number;
   /** Also return ∇f⊥, the part of ∇f no feature explains, as an image (default false). */
   readonly returnPerp?: boolean;
+  /**
+   * Functionals measured beside the features with the same ∇f (and, in the flow, along the same
+   * path), but outside the span: they get S (and F) columns after the features', and A, F_A,
+   * the remainder and the rank stay the features' own. The noise draws of a baseline are probes.
+   */
+  readonly probes?: FeatureSet;
 }
 
 export interface BatchAlignmentOptions extends AlignmentOptions {
@@ -29,8 +35,10 @@ export interface BatchAlignmentOptions extends AlignmentOptions {
 /** The alignment of one sample. Undefined measures are null, and `issues` says why. */
 export interface AlignmentResult {
   readonly sampleId: SampleId;
-  /** Feature names, in the order of `S` and `featureValues`. */
+  /** Column names, in the order of `S` and `featureValues`: the features, then the probes. */
   readonly names: readonly string[];
+  /** The probes' names, the last columns of `names`; A leaves them out. */
+  readonly probes: readonly string[];
   /** S_i ∈ [0, 1]; null when ∇f or ∇g_i is zero or undefined. */
   readonly S: readonly (number | null)[];
   /** A ∈ [0, 1]; null when ∇f is zero or undefined, or when some feature is undefined (the span would be). */
@@ -58,8 +66,9 @@ export interface PointAlignment {
   readonly perp: Float64Array | null;
 }
 
-export function alignAt(gf: EvaluatedGradient, gs: readonly EvaluatedGradient[], rankTolerance: number, wantPerp: boolean): PointAlignment {
-  const S = gs.map((g) => (gf.direction && g.direction ? cosSq(gf.grad!, gf.normSq, g.grad!, g.normSq) : null));
+/** S of the features and then the probes; A, the remainder and ∇f⊥ of the features' span alone. */
+export function alignAt(gf: EvaluatedGradient, gs: readonly EvaluatedGradient[], rankTolerance: number, wantPerp: boolean, probes: readonly EvaluatedGradient[] = []): PointAlignment {
+  const S = [...gs, ...probes].map((g) => (gf.direction && g.direction ? cosSq(gf.grad!, gf.normSq, g.grad!, g.normSq) : null));
   const basis = orthonormalBasis(
     gs.filter((g) => g.direction).map((g) => g.grad!),
     rankTolerance,
@@ -84,9 +93,14 @@ export function resolveGradientOptions(op: string, options: AlignmentOptions, dt
   return { op, zeroTolerance, rankTolerance };
 }
 
+interface Columns {
+  readonly features: readonly NamedFeature[];
+  readonly probes: readonly NamedFeature[];
+}
+
 function assemble(
   sampleId: SampleId,
-  features: readonly NamedFeature[],
+  columns: Columns,
   image: Image,
   mask: Image,
   value: number,
@@ -95,20 +109,23 @@ function assemble(
   resolved: ResolvedOptions,
 ): AlignmentResult {
   const gf = classifyGradient('f', sampleId, value, Float64Array.from(grad.data), resolved.zeroTolerance);
-  const gs = features.map((g) => featureGradient(resolved.op, g, image, mask, sampleId, resolved.zeroTolerance));
-  const at = alignAt(gf, gs, resolved.rankTolerance, options.returnPerp ?? false);
-  const issues = [gf, ...gs].map((g) => g.issue).filter((i): i is Issue => i !== null);
+  const evaluate = (g: NamedFeature) => featureGradient(resolved.op, g, image, mask, sampleId, resolved.zeroTolerance);
+  const gs = columns.features.map(evaluate);
+  const ps = columns.probes.map(evaluate);
+  const at = alignAt(gf, gs, resolved.rankTolerance, options.returnPerp ?? false, ps);
+  const issues = [gf, ...gs, ...ps].map((g) => g.issue).filter((i): i is Issue => i !== null);
   const [h, w] = image.shape;
   return {
     sampleId,
-    names: features.map((g) => g.name),
+    names: [...columns.features, ...columns.probes].map((g) => g.name),
+    probes: columns.probes.map((g) => g.name),
     S: at.S,
     A: at.A,
     unexplained: at.unexplained,
     rank: at.rank,
     value: Number.isFinite(value) ? value : null,
     gradNorm: gf.grad === null ? null : Math.sqrt(gf.normSq),
-    featureValues: gs.map((g) => g.value),
+    featureValues: [...gs, ...ps].map((g) => g.value),
     ...(at.perp ? { gradPerp: toImage(at.perp, h, w, image.dtype) } : {}),
     issues,
   };
@@ -119,10 +136,10 @@ export function alignment(f: ImageFunction, gs: FeatureSet, x: Sample, options: 
   const op = 'alignment';
   if (typeof f !== 'function') throw new ArgumentError(op, 'f must be a function of one image');
   checkSample(op, x);
-  const features = nameFeatures(op, gs);
+  const columns = nameColumns(op, gs, options.probes);
   const resolved = resolveGradientOptions(op, options, x.image.dtype);
   const { value, grad } = imageValueAndGrad(op, f, x.image, x.id ?? 0);
-  return assemble(x.id ?? 0, features, x.image, x.mask, value, grad, options, resolved);
+  return assemble(x.id ?? 0, columns, x.image, x.mask, value, grad, options, resolved);
 }
 
 /**
@@ -133,7 +150,7 @@ export function alignmentBatch(model: BatchFunction, gs: FeatureSet, batch: Samp
   const op = 'alignmentBatch';
   if (typeof model !== 'function') throw new ArgumentError(op, 'model must be a function of an image batch');
   const n = checkBatch(op, batch);
-  const features = nameFeatures(op, gs);
+  const columns = nameColumns(op, gs, options.probes);
   const resolved = resolveGradientOptions(op, options, batch.images.dtype);
   const size = options.batchSize ?? DEFAULTS.batchSize;
   if (!Number.isInteger(size) || size < 1) throw new ArgumentError(op, `batchSize must be a positive integer, got ${size}`);
@@ -144,7 +161,7 @@ export function alignmentBatch(model: BatchFunction, gs: FeatureSet, batch: Samp
     const { values, grads } = batchValueAndGrad(op, model, rows(batch.images, from, to), index, index.map((i) => batch.ids?.[i] ?? i));
     for (let i = from; i < to; i++) {
       const id = batch.ids?.[i] ?? i;
-      out.push(assemble(id, features, row(batch.images, i), row(batch.masks, i), values[i - from]!, row(grads, i - from) as Tensor, options, resolved));
+      out.push(assemble(id, columns, row(batch.images, i), row(batch.masks, i), values[i - from]!, row(grads, i - from) as Tensor, options, resolved));
     }
   }
   return out;

@@ -11,7 +11,7 @@ import { resolveFlowOptions } from './flow/options.ts';
 import type { BatchFlowOptions, FlowOptions, FlowResult } from './flow/types.ts';
 import { perImage } from './model.ts';
 import { row } from './rows.ts';
-import { checkBatch, checkSample, nameFeatures, type BatchFunction, type FeatureSet, type ImageFunction, type Sample, type SampleBatch } from './types.ts';
+import { checkBatch, checkSample, nameColumns, type BatchFunction, type FeatureSet, type ImageFunction, type Sample, type SampleBatch } from './types.ts';
 
 export type { BatchFlowOptions, FlowOptions, FlowPath, FlowResult, Integrator, StopReason } from './flow/types.ts';
 
@@ -20,10 +20,10 @@ export function flowAlignment(f: ImageFunction, gs: FeatureSet, x: Sample, optio
   const op = 'flowAlignment';
   if (typeof f !== 'function') throw new ArgumentError(op, 'f must be a function of one image');
   checkSample(op, x);
-  const features = nameFeatures(op, gs);
+  const { features, probes } = nameColumns(op, gs, options.probes);
   const o = resolveFlowOptions(op, options, x.image.dtype);
   const [h, w] = x.image.shape;
-  const engine = new FlowEngine(op, perImage(f), features, o, h, w, x.image.dtype);
+  const engine = new FlowEngine(op, perImage(f), features, probes, o, h, w, x.image.dtype);
   return engine.run([{ id: x.id ?? 0, index: 0, image: x.image, mask: x.mask }])[0]!;
 }
 
@@ -32,12 +32,12 @@ export function flowAlignmentBatch(model: BatchFunction, gs: FeatureSet, batch: 
   const op = 'flowAlignmentBatch';
   if (typeof model !== 'function') throw new ArgumentError(op, 'model must be a function of an image batch');
   const n = checkBatch(op, batch);
-  const features = nameFeatures(op, gs);
+  const { features, probes } = nameColumns(op, gs, options.probes);
   const o = resolveFlowOptions(op, options, batch.images.dtype);
   const size = options.batchSize ?? DEFAULTS.batchSize;
   if (!Number.isInteger(size) || size < 1) throw new ArgumentError(op, `batchSize must be a positive integer, got ${size}`);
   const [, h, w] = batch.images.shape;
-  const engine = new FlowEngine(op, model, features, o, h, w, batch.images.dtype);
+  const engine = new FlowEngine(op, model, features, probes, o, h, w, batch.images.dtype);
   const out: FlowResult[] = [];
   for (let from = 0; from < n; from += size) {
     const samples: FlowSample[] = [];

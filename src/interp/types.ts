@@ -79,6 +79,21 @@ export function nameFeatures(op: string, features: FeatureSet): NamedFeature[] {
   });
 }
 
+/**
+ * The measured columns: the features, which span A, then the probes, which get S (and F) only.
+ * A probe may not share a feature's name, so every column of a result is unique.
+ */
+export function nameColumns(op: string, features: FeatureSet, probes: FeatureSet | undefined): { features: NamedFeature[]; probes: NamedFeature[] } {
+  const named = nameFeatures(op, features);
+  if (probes === undefined) return { features: named, probes: [] };
+  if (probes === null || typeof probes !== 'object') throw new ArgumentError(op, 'probes must be a feature set (a list or a record of features)');
+  const probed = nameFeatures(op, probes);
+  const taken = new Set(named.map((f) => f.name));
+  const clash = probed.find((p) => taken.has(p.name));
+  if (clash) throw new ArgumentError(op, `probe ${clash.name} has the name of a feature; give it another`);
+  return { features: named, probes: probed };
+}
+
 export function checkImage(op: string, x: Tensor, what: string): void {
   if (!(x instanceof Tensor)) throw new ArgumentError(op, `${what} must be a tensor`);
   if (x.shape.length !== 2) throw new ShapeError(op, `${what} must be a 2-D image [H, W]`, [x.shape]);

@@ -39,6 +39,8 @@ export class FlowEngine {
     readonly op: string,
     readonly model: BatchFunction,
     readonly features: readonly NamedFeature[],
+    /** Measured along the same paths, outside the span of F_A (see AlignmentOptions.probes). */
+    readonly probes: readonly NamedFeature[],
     readonly o: ResolvedFlowOptions,
     readonly h: number,
     readonly w: number,
@@ -62,15 +64,17 @@ export class FlowEngine {
     return v;
   }
 
-  /** S_i and A at p's current point, folded into its averages over the segment that led there. */
+  /** S_i (features and probes) and A (features) at p's current point, folded into its averages over the segment that led there. */
   private measure(p: FlowPathState, segment: number): void {
     const image = toImage(p.pos, this.h, this.w, this.dtype);
-    const gs = this.features.map((g) => featureGradient(this.op, g, image, p.mask, p.id, this.o.zeroTolerance, p.steps));
-    const at = alignAt(p.grad, gs, this.o.rankTolerance, false);
+    const evaluate = (g: NamedFeature) => featureGradient(this.op, g, image, p.mask, p.id, this.o.zeroTolerance, p.steps);
+    const gs = this.features.map(evaluate);
+    const ps = this.probes.map(evaluate);
+    const at = alignAt(p.grad, gs, this.o.rankTolerance, false, ps);
     p.observe(
       image,
       at,
-      gs.map((g) => g.issue),
+      [...gs, ...ps].map((g) => g.issue),
       segment,
     );
   }
@@ -82,7 +86,9 @@ export class FlowEngine {
       this.advance(active);
       active = active.filter((p) => p.stop === null);
     }
-    return paths.map((p) => p.finish(this.features.map((g) => g.name), this.o.threshold, this.o.includePartialPaths));
+    const probes = this.probes.map((g) => g.name);
+    const names = [...this.features.map((g) => g.name), ...probes];
+    return paths.map((p) => p.finish(names, probes, this.o.threshold, this.o.includePartialPaths));
   }
 
   /** Each path at its sample, with its step and length budget, stopped at once where it cannot move. */
@@ -99,7 +105,7 @@ export class FlowEngine {
       const arcStep = o.stepSize ?? DEFAULTS.stepFraction * scale;
       const h = o.normalise || o.stepSize !== undefined ? arcStep : grad.direction ? arcStep / Math.sqrt(grad.normSq) : arcStep;
       const side = Math.sign(value - o.threshold);
-      const p = new FlowPathState({ id: s.id, index: s.index, mask: s.mask, side, h, maxLength: o.maxLength ?? scale, pos: starts[i]!, value, grad }, this.features.length, o.returnPath);
+      const p = new FlowPathState({ id: s.id, index: s.index, mask: s.mask, side, h, maxLength: o.maxLength ?? scale, pos: starts[i]!, value, grad }, this.features.length + this.probes.length, o.returnPath);
       if (!Number.isFinite(value) || grad.issue?.kind === 'non-finite') p.halt(grad);
       else if (side === 0) p.stop = 'on-boundary';
       else if (!grad.direction) p.halt(grad);

@@ -108,7 +108,7 @@ export class FlowPathState {
   }
 
   /** The result; F and F_A are null unless the path reached the boundary or `includePartialPaths`. */
-  finish(names: readonly string[], threshold: number, includePartialPaths: boolean): FlowResult {
+  finish(names: readonly string[], probes: readonly string[], threshold: number, includePartialPaths: boolean): FlowResult {
     const reached = this.stop === 'reached' || this.stop === 'on-boundary';
     if (!reached && this.stop !== 'stalled' && this.stop !== 'non-finite') {
       this.issues.push({
@@ -123,6 +123,7 @@ export class FlowPathState {
     return {
       sampleId: this.id,
       names,
+      probes,
       F: this.columns.map(average),
       FA: average(this.span),
       reached,

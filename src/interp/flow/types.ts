@@ -56,7 +56,10 @@ export interface FlowPath {
 
 export interface FlowResult {
   readonly sampleId: SampleId;
+  /** Column names, in the order of `F`: the features, then the probes. */
   readonly names: readonly string[];
+  /** The probes' names, the last columns of `names`; F_A leaves them out. */
+  readonly probes: readonly string[];
   /**
    * F_i: the arc-length average of S_i along the path (trapezoid rule); S_i(x) for a path of
    * length 0; null when S_i is undefined somewhere on it, and (unless `includePartialPaths`)
