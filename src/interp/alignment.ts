@@ -7,7 +7,7 @@ import { ArgumentError } from '../tensor/errors.ts';
 import type { DType } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Issue, SampleId } from './errors.ts';
-import { classifyGradient, featureGradient, type EvaluatedGradient, type GradientOptions } from './gradients.ts';
+import { classifyGradient, featureGradient, type EvaluatedGradient, type FeaturePoint, type GradientOptions } from './gradients.ts';
 import { checkTolerance, cosSq, defaultRankTolerance, orthonormalBasis, spanAlignment } from './linalg.ts';
 import { batchValueAndGrad, imageValueAndGrad } from './model.ts';
 import { row, rows, toImage } from './rows.ts';
@@ -98,18 +98,10 @@ interface Columns {
   readonly probes: readonly NamedFeature[];
 }
 
-function assemble(
-  sampleId: SampleId,
-  columns: Columns,
-  image: Image,
-  mask: Image,
-  value: number,
-  grad: Tensor,
-  options: AlignmentOptions,
-  resolved: ResolvedOptions,
-): AlignmentResult {
+function assemble(point: FeaturePoint, columns: Columns, value: number, grad: Tensor, options: AlignmentOptions, resolved: ResolvedOptions): AlignmentResult {
+  const { image, sampleId } = point;
   const gf = classifyGradient('f', sampleId, value, Float64Array.from(grad.data), resolved.zeroTolerance);
-  const evaluate = (g: NamedFeature) => featureGradient(resolved.op, g, image, mask, sampleId, resolved.zeroTolerance);
+  const evaluate = (g: NamedFeature) => featureGradient(resolved.op, g, point, resolved.zeroTolerance);
   const gs = columns.features.map(evaluate);
   const ps = columns.probes.map(evaluate);
   const at = alignAt(gf, gs, resolved.rankTolerance, options.returnPerp ?? false, ps);
@@ -139,7 +131,8 @@ export function alignment(f: ImageFunction, gs: FeatureSet, x: Sample, options: 
   const columns = nameColumns(op, gs, options.probes);
   const resolved = resolveGradientOptions(op, options, x.image.dtype);
   const { value, grad } = imageValueAndGrad(op, f, x.image, x.id ?? 0);
-  return assemble(x.id ?? 0, columns, x.image, x.mask, value, grad, options, resolved);
+  const point = { image: x.image, mask: x.mask, sampleId: x.id ?? 0, ...(x.spacing === undefined ? {} : { spacing: x.spacing }) };
+  return assemble(point, columns, value, grad, options, resolved);
 }
 
 /**
@@ -160,8 +153,9 @@ export function alignmentBatch(model: BatchFunction, gs: FeatureSet, batch: Samp
     const index = Array.from({ length: to - from }, (_, i) => from + i);
     const { values, grads } = batchValueAndGrad(op, model, rows(batch.images, from, to), index, index.map((i) => batch.ids?.[i] ?? i));
     for (let i = from; i < to; i++) {
-      const id = batch.ids?.[i] ?? i;
-      out.push(assemble(id, columns, row(batch.images, i), row(batch.masks, i), values[i - from]!, row(grads, i - from) as Tensor, options, resolved));
+      const spacing = batch.spacings?.[i];
+      const point = { image: row(batch.images, i), mask: row(batch.masks, i), sampleId: batch.ids?.[i] ?? i, ...(spacing === undefined ? {} : { spacing }) };
+      out.push(assemble(point, columns, values[i - from]!, row(grads, i - from) as Tensor, options, resolved));
     }
   }
   return out;

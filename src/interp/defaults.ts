@@ -4,7 +4,7 @@
  * lists them for reports, so a user sees what was assumed.
  */
 export const DEFAULTS = {
-  /** Pixel size [row, column]: moments in pixels. */
+  /** Pixel size [row, column] for samples that carry none: moments in pixels. */
   spacing: [1, 1] as const,
   /** ε in log(λ1 + ε) − log(λ2 + ε), in spacing² units. */
   logAspectRatioEpsilon: 1e-6,
@@ -45,7 +45,8 @@ export interface Assumption {
 }
 
 export const ASSUMPTIONS: readonly Assumption[] = Object.freeze([
-  { option: 'features.spacing', value: '[1, 1]', source: 'ours', note: 'moments, extent and covariances in pixels' },
+  { option: 'features.spacing', value: '[1, 1]', source: 'ours', note: 'moments, extent and covariances in pixels unless the sample carries its pixel spacing (then mm)' },
+  { option: 'features.region', value: 'mask', source: 'ours', note: "weights M ⊙ I; 'image' is the authors' whole-image variant (weights I)" },
   { option: 'logAspectRatio.epsilon', value: String(DEFAULTS.logAspectRatioEpsilon), source: 'ours', note: 'guard in log(λ1 + ε) − log(λ2 + ε)' },
   { option: 'logAspectRatio at λ1 = λ2', value: 'zero subgradient', source: 'ours', note: 'the cone-shaped minimum gets gradient 0, flagged as a zero gradient' },
   { option: 'degeneracyTolerance', value: String(DEFAULTS.degeneracyTolerance), source: 'ours', note: 'λ2 ≤ tol·λ1 is a line-shaped mask: log aspect ratio undefined' },

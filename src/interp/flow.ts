@@ -24,7 +24,7 @@ export function flowAlignment(f: ImageFunction, gs: FeatureSet, x: Sample, optio
   const o = resolveFlowOptions(op, options, x.image.dtype);
   const [h, w] = x.image.shape;
   const engine = new FlowEngine(op, perImage(f), features, probes, o, h, w, x.image.dtype);
-  return engine.run([{ id: x.id ?? 0, index: 0, image: x.image, mask: x.mask }])[0]!;
+  return engine.run([{ id: x.id ?? 0, index: 0, image: x.image, mask: x.mask, ...(x.spacing === undefined ? {} : { spacing: x.spacing }) }])[0]!;
 }
 
 /** `flowAlignment` over a dataset, `batchSize` paths advancing together through one batched model call per stage. */
@@ -41,7 +41,10 @@ export function flowAlignmentBatch(model: BatchFunction, gs: FeatureSet, batch: 
   const out: FlowResult[] = [];
   for (let from = 0; from < n; from += size) {
     const samples: FlowSample[] = [];
-    for (let i = from; i < Math.min(n, from + size); i++) samples.push({ id: batch.ids?.[i] ?? i, index: i, image: row(batch.images, i), mask: row(batch.masks, i) });
+    for (let i = from; i < Math.min(n, from + size); i++) {
+      const spacing = batch.spacings?.[i];
+      samples.push({ id: batch.ids?.[i] ?? i, index: i, image: row(batch.images, i), mask: row(batch.masks, i), ...(spacing === undefined ? {} : { spacing }) });
+    }
     out.push(...engine.run(samples));
   }
   return out;

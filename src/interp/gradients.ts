@@ -6,9 +6,11 @@ import { valueAndGrad } from '../ad/transforms.ts';
 import { ArgumentError, ShapeError } from '../tensor/errors.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { callUserFunction, FeatureError, type Issue, type SampleId } from './errors.ts';
+import { domainOptionsOf } from './features/define.ts';
 import { featureDomainIssue } from './features/domain.ts';
 import { normSq } from './linalg.ts';
-import type { Image, NamedFeature } from './types.ts';
+import type { Spacing } from './spacing.ts';
+import type { FeatureContext, Image, NamedFeature } from './types.ts';
 
 export interface GradientOptions {
   /** [ours] A gradient with ‖∇‖ ≤ this is zero (default 0: only an exactly zero gradient; every measure is scale-invariant). */
@@ -52,21 +54,27 @@ export function classifyGradient(
   return { value, grad: g, normSq: n2, direction: true, issue: null };
 }
 
+/** Where a feature is evaluated: the sample's image, mask, id and spacing, and the flow step. */
+export interface FeaturePoint {
+  readonly image: Image;
+  readonly mask: Image;
+  readonly sampleId: SampleId;
+  /** The flow-path point, for flags raised along a path. */
+  readonly step?: number;
+  readonly spacing?: Spacing;
+}
+
 /**
- * One feature's value and image gradient at (image, mask), after its domain check. A FeatureError
+ * One feature's value and image gradient at a point, after its domain check. A FeatureError
  * the feature throws marks it undefined here; anything else it throws becomes a
  * UserFunctionError ('feature:threw') naming `op`, the feature and the sample.
  */
-export function featureGradient(op: string, feature: NamedFeature, image: Image, mask: Image, sampleId: SampleId, zeroTolerance: number, step?: number): EvaluatedGradient {
+export function featureGradient(op: string, feature: NamedFeature, point: FeaturePoint, zeroTolerance: number): EvaluatedGradient {
   const { name, fn } = feature;
+  const { image, mask, sampleId, step } = point;
   const at = step === undefined ? {} : { step };
-  const domain = fn.domain ?? 'none';
-  const problem = featureDomainIssue(image, mask, {
-    sampleId,
-    feature: name,
-    level: domain,
-    ...(fn.degeneracyTolerance === undefined ? {} : { degeneracyTolerance: fn.degeneracyTolerance }),
-  });
+  const context: FeatureContext = point.spacing === undefined ? {} : { spacing: point.spacing };
+  const problem = featureDomainIssue(image, mask, domainOptionsOf(fn, context, { sampleId, feature: name }));
   if (problem) return undefinedFeature(problem, sampleId, name, at);
   let value: Tensor;
   let grad: Tensor;
@@ -74,7 +82,7 @@ export function featureGradient(op: string, feature: NamedFeature, image: Image,
   const isFeatureError = (e: unknown) => e instanceof FeatureError;
   try {
     [value, grad] = valueAndGrad((x: Tensor) => {
-      const out: unknown = callUserFunction(call, () => fn(x as Image, mask), isFeatureError);
+      const out: unknown = callUserFunction(call, () => fn(x as Image, mask, context), isFeatureError);
       if (!(out instanceof Tensor)) throw new ArgumentError(name, 'a feature must return a tensor');
       if (out.size !== 1) throw new ShapeError(name, 'a feature must return one value', [out.shape]);
       return out;

@@ -5,9 +5,14 @@
  * default is documented where it is declared.
  */
 export * as features from './features/index.ts';
-export { brightness, extent, logAspectRatio, noise, noiseDraws, extentFeature, logAspectRatioFeature, defineFeature, checkFeatureDomain, featureDomainIssue } from './features/index.ts';
+export {
+  brightness, brightnessFeature, extent, extentFeature, logAspectRatio, logAspectRatioFeature, xpos, xposFeature, ypos, yposFeature, size, sizeFeature,
+  momentFeatures, MOMENT_FEATURE_NAMES, noise, noiseDraws, defineFeature, checkFeatureDomain, featureDomainIssue,
+  type MomentFeatureOptions, type MomentOptions,
+} from './features/index.ts';
 export { FeatureError, UserFunctionError, type FeatureIssueKind, type Issue, type IssueKind, type SampleId, type UserFunctionRole } from './errors.ts';
-export type { Feature, FeatureSet, DomainLevel, Image, ImageBatch, Sample, SampleBatch, ImageFunction, BatchFunction } from './types.ts';
+export type { Feature, FeatureContext, FeatureSet, DomainLevel, Image, ImageBatch, Region, Sample, SampleBatch, ImageFunction, BatchFunction } from './types.ts';
+export type { Spacing } from './spacing.ts';
 export { alignment, alignmentBatch, type AlignmentOptions, type BatchAlignmentOptions, type AlignmentResult } from './alignment.ts';
 export { flowAlignment, flowAlignmentBatch, type FlowOptions, type BatchFlowOptions, type FlowResult, type FlowPath, type Integrator, type StopReason } from './flow.ts';
 export {

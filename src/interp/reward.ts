@@ -65,7 +65,12 @@ export function alignmentReward(options: RewardOptions): RewardTerm {
   const kind = options.kind ?? DEFAULTS.rewardKind;
   if (kind !== 'pointwise' && kind !== 'span') throw new ArgumentError(op, `kind must be 'pointwise' or 'span', got ${String(kind)}`);
   const lam = lambdas(op, features, options.lambda, kind);
-  const layoutOptions: RewardLayoutOptions = { imageChannel: options.imageChannel ?? DEFAULTS.imageChannel, maskChannel: options.maskChannel ?? DEFAULTS.maskChannel, masks: options.masks };
+  const layoutOptions: RewardLayoutOptions = {
+    imageChannel: options.imageChannel ?? DEFAULTS.imageChannel,
+    maskChannel: options.maskChannel ?? DEFAULTS.maskChannel,
+    masks: options.masks,
+    spacings: options.spacings,
+  };
   const zeroTolerance = options.zeroTolerance ?? DEFAULTS.zeroTolerance;
   checkTolerance(op, 'zeroTolerance', zeroTolerance);
   if (options.rankTolerance !== undefined) checkTolerance(op, 'rankTolerance', options.rankTolerance, 1);

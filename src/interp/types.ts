@@ -3,6 +3,7 @@ import { ArgumentError, ShapeError } from '../tensor/errors.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { DType } from '../tensor/shape.ts';
 import type { SampleId } from './errors.ts';
+import { checkSpacing, type Spacing } from './spacing.ts';
 
 /** One 2-D image (or mask), [H, W]. */
 export type Image<D extends DType = DType> = Tensor<readonly [number, number], D>;
@@ -16,19 +17,33 @@ export type ImageBatch<D extends DType = DType> = Tensor<readonly [number, numbe
  */
 export type DomainLevel = 'none' | 'mask' | 'weight' | 'spread' | 'covariance';
 
+/** Whose intensities a moment feature weighs: the mask's pixels ('mask'), or the whole image's ('image', the authors' variant). */
+export type Region = 'mask' | 'image';
+
+/** What a measure knows about the sample beside its image and mask. */
+export interface FeatureContext {
+  /** The sample's pixel spacing [row, column], when its data gives one. */
+  readonly spacing?: Spacing;
+}
+
 /**
  * A feature: any differentiable scalar function of the image given its fixed mask, written in
  * the DSL, returning a one-element tensor. Gradients are always taken by the AD with respect to the image. The optional
  * `featureName` names it in results; the optional `domain` lets measures flag a sample where it
  * is undefined instead of producing NaN (a plain function gets no domain check, but its NaN/∞
- * outputs and gradients are still flagged).
+ * outputs and gradients are still flagged). Measures pass the sample's `context` (its pixel
+ * spacing, when known) as the third argument; a feature that does not measure lengths ignores it.
  */
 export interface Feature {
-  (image: Image, mask: Image): Tensor;
+  (image: Image, mask: Image, context?: FeatureContext): Tensor;
   readonly featureName?: string;
   readonly domain?: DomainLevel;
   /** Relative tolerance of the `covariance` domain check (see `checkFeatureDomain`). */
   readonly degeneracyTolerance?: number;
+  /** The spacing the feature measures with when the sample carries none (default [1, 1]: pixels). */
+  readonly spacing?: Spacing;
+  /** Whose intensities the domain check weighs (default 'mask'). */
+  readonly region?: Region;
 }
 
 /** Features as a list (named by `featureName`, the function's name, or g1, g2, …) or a record (named by key). */
@@ -39,6 +54,8 @@ export interface Sample<D extends DType = DType> {
   readonly image: Image<D>;
   readonly mask: Image<D>;
   readonly id?: SampleId;
+  /** Pixel spacing [row, column], e.g. in mm from the file: features then measure in those units. */
+  readonly spacing?: Spacing;
 }
 
 /** A batch of images with their masks ([N, H, W] each) and optional ids (default: the index). */
@@ -46,6 +63,8 @@ export interface SampleBatch<D extends DType = DType> {
   readonly images: ImageBatch<D>;
   readonly masks: ImageBatch<D>;
   readonly ids?: readonly SampleId[];
+  /** Each sample's pixel spacing [row, column] (e.g. mm from its file); absent: every feature's own spacing (pixels by default). */
+  readonly spacings?: readonly Spacing[];
 }
 
 /** A classifier on one image: the logit (or any C¹ score) as a scalar. */
@@ -106,6 +125,7 @@ export function checkSample(op: string, x: Sample): void {
   if (x.image.shape[0] !== x.mask.shape[0] || x.image.shape[1] !== x.mask.shape[1])
     throw new ShapeError(op, 'image and mask differ in shape', [x.image.shape, x.mask.shape]);
   if (x.image.dtype !== x.mask.dtype) throw new ArgumentError(op, `image is ${x.image.dtype} but mask is ${x.mask.dtype}`);
+  if (x.spacing !== undefined) checkSpacing(op, x.spacing, `the spacing of sample ${String(x.id ?? 0)}`);
 }
 
 export function checkBatch(op: string, b: SampleBatch): number {
@@ -116,5 +136,9 @@ export function checkBatch(op: string, b: SampleBatch): number {
   if (b.images.dtype !== b.masks.dtype) throw new ArgumentError(op, `images are ${b.images.dtype} but masks are ${b.masks.dtype}`);
   const n = b.images.shape[0]!;
   if (b.ids !== undefined && b.ids.length !== n) throw new ArgumentError(op, `${b.ids.length} ids for ${n} samples`);
+  if (b.spacings !== undefined) {
+    if (!Array.isArray(b.spacings) || b.spacings.length !== n) throw new ArgumentError(op, `spacings must hold one [row, column] spacing per sample (${n}), got ${Array.isArray(b.spacings) ? b.spacings.length : typeof b.spacings}`);
+    b.spacings.forEach((s, i) => checkSpacing(op, s, `the spacing of sample ${String(b.ids?.[i] ?? i)}`));
+  }
   return n;
 }

@@ -6,8 +6,8 @@
 import { ArgumentError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { FeatureError, type SampleId } from '../errors.ts';
-import type { DomainLevel } from '../types.ts';
-import { resolveSpacing, type Spacing } from './moments.ts';
+import { resolveSpacing, type Spacing } from '../spacing.ts';
+import type { DomainLevel, Region } from '../types.ts';
 import { DEFAULTS } from '../defaults.ts';
 
 /** [ours] λ2 ≤ tol·λ1 counts as a degenerate covariance (a line-shaped or one-pixel mask). */
@@ -22,8 +22,10 @@ export interface DomainOptions {
   readonly level?: DomainLevel;
   /** Relative tolerance for λ2 ≤ tol·λ1 (default 1e-6, [ours]). */
   readonly degeneracyTolerance?: number;
-  /** Pixel size [row, column] (default [1, 1]); only scales the moments. */
+  /** Pixel size [row, column] (default [1, 1]); scales the moments, and the one-point check's pixel size. */
   readonly spacing?: Spacing;
+  /** 'image' checks the whole image's weights, as the authors' whole-image features use them (default 'mask'). */
+  readonly region?: Region;
 }
 
 const ORDER: Readonly<Record<DomainLevel, number>> = { none: 0, mask: 1, weight: 2, spread: 3, covariance: 4 };
@@ -39,13 +41,14 @@ export function featureDomainIssue(image: Tensor, mask: Tensor, options: DomainO
   if (level === undefined) throw new ArgumentError('checkFeatureDomain', `unknown domain level ${String(options.level)}`);
   const tol = options.degeneracyTolerance ?? DEFAULT_DEGENERACY_TOLERANCE;
   if (!(tol >= 0 && tol < 1)) throw new ArgumentError('checkFeatureDomain', `degeneracyTolerance must be in [0, 1), got ${tol}`);
+  if (options.region !== undefined && options.region !== 'mask' && options.region !== 'image') throw new ArgumentError('checkFeatureDomain', `region must be 'mask' or 'image', got ${String(options.region)}`);
   const [sr, sc] = resolveSpacing('checkFeatureDomain', options.spacing);
   const fail = (kind: FeatureError['kind'], detail: string) => new FeatureError(kind, sampleId, detail, feature);
   if (image.shape.length !== 2 || mask.shape.length !== 2 || image.shape[0] !== mask.shape[0] || image.shape[1] !== mask.shape[1])
     return fail('shape', `image [${image.shape.join(', ')}] and mask [${mask.shape.join(', ')}] must be 2-D images of one shape`);
   if (level === 0) return undefined;
   const img = image.data;
-  const m = mask.data;
+  const m = options.region === 'image' ? new Float64Array(img.length).fill(1) : mask.data;
   const w = image.shape[1]!;
   let mass = 0;
   let total = 0;

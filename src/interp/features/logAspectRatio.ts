@@ -1,9 +1,9 @@
 import { log, sub, add } from '../../ad/ops.ts';
 import { ArgumentError } from '../../tensor/errors.ts';
 import type { Feature } from '../types.ts';
-import { defineFeature } from './define.ts';
+import { featureFromSpec, regionName } from './define.ts';
 import { DEFAULT_DEGENERACY_TOLERANCE } from './domain.ts';
-import { eigenvalues2x2, resolveSpacing, weightedMoments, type MomentOptions } from './moments.ts';
+import { eigenvalues2x2, momentSpec, weightedMoments, type MomentOptions } from './moments.ts';
 import { DEFAULTS } from '../defaults.ts';
 
 export interface LogAspectRatioOptions extends MomentOptions {
@@ -21,20 +21,15 @@ export interface LogAspectRatioOptions extends MomentOptions {
  * gradient there is 0, the symmetric subgradient, which measures then flag as a zero gradient.
  */
 export function logAspectRatioFeature(options: LogAspectRatioOptions = {}): Feature {
-  const spacing = resolveSpacing('logAspectRatio', options.spacing);
   const eps = options.epsilon ?? DEFAULTS.logAspectRatioEpsilon;
   if (!(eps >= 0 && Number.isFinite(eps))) throw new ArgumentError('logAspectRatio', `epsilon must be a finite number ≥ 0, got ${eps}`);
-  const tol = options.degeneracyTolerance ?? DEFAULT_DEGENERACY_TOLERANCE;
-  return defineFeature(
-    'logAspectRatio',
-    'covariance',
-    (image, mask) => {
-      const { a, b, c } = weightedMoments(image, mask, spacing);
-      const [l1, l2] = eigenvalues2x2(a, b, c);
-      return sub(log(add(l1, eps)), log(add(l2, eps)));
-    },
-    tol,
-  );
+  const degeneracyTolerance = options.degeneracyTolerance ?? DEFAULT_DEGENERACY_TOLERANCE;
+  const spec = { ...momentSpec(regionName('logAspectRatio', 'logAspectRatio', options.region), 'covariance', options), degeneracyTolerance };
+  return featureFromSpec(spec, (image, mask, { spacing }) => {
+    const { a, b, c } = weightedMoments(image, mask, spacing);
+    const [l1, l2] = eigenvalues2x2(a, b, c);
+    return sub(log(add(l1, eps)), log(add(l2, eps)));
+  });
 }
 
 /** `logAspectRatioFeature()` with the defaults. */

@@ -4,31 +4,54 @@
  * covariance C = Σ w (p − μ)(p − μ)ᵀ / W, and C's eigenvalues in closed form.
  */
 import { add, div, greater, mul, sqrt, square, sub, sum, where } from '../../ad/ops.ts';
-import { ArgumentError } from '../../tensor/errors.ts';
 import { allocate, Tensor } from '../../tensor/tensor.ts';
 import type { DType } from '../../tensor/shape.ts';
-import type { Image } from '../types.ts';
-import { DEFAULTS } from '../defaults.ts';
+import type { Spacing } from '../spacing.ts';
+import type { DomainLevel, Image, Region } from '../types.ts';
 
-/** Pixel size as [row, column] (e.g. millimetres); [1, 1] measures in pixels. */
-export type Spacing = readonly [number, number];
+export { resolveSpacing, type Spacing } from '../spacing.ts';
+export type { Region } from '../types.ts';
 
 export interface MomentOptions {
-  /** [ours] Pixel size [row, column]; default [1, 1], so extent is in pixels and covariances in pixels². */
+  /**
+   * [ours] Pixel size [row, column], for samples that do not carry their own (a sample's
+   * spacing, from its file, wins); default [1, 1], so extent is in pixels and covariances in pixels².
+   */
   readonly spacing?: Spacing;
+  /** [ours: 'mask'] 'image' is the authors' whole-image variant: no mask, the weights are the image itself. */
+  readonly region?: Region;
 }
 
-export function resolveSpacing(op: string, spacing: Spacing | undefined): Spacing {
-  const s = spacing ?? DEFAULTS.spacing;
-  if (!Array.isArray(s) || s.length !== 2 || !s.every((v) => Number.isFinite(v) && v > 0))
-    throw new ArgumentError(op, `spacing must be two positive finite numbers [row, column], got ${JSON.stringify(spacing)}`);
-  return s;
+/** The spec of a moment feature named `name`: its domain level, and the options' spacing and region. */
+export function momentSpec(name: string, domain: DomainLevel, options: MomentOptions): { name: string; domain: DomainLevel; spacing?: Spacing; region?: Region } {
+  return { name, domain, ...(options.spacing === undefined ? {} : { spacing: options.spacing }), ...(options.region === undefined ? {} : { region: options.region }) };
 }
 
 function axisCoordinates(n: number, step: number, dtype: DType, shape: readonly [number, number]): Tensor {
   const buf = allocate(dtype, n);
   for (let i = 0; i < n; i++) buf[i] = i * step;
   return Tensor.fromBuffer(shape, dtype, buf);
+}
+
+/** The total weight W = Σ w and the centroid μ = Σ w p / W (row, column), in the units of the spacing. */
+export interface Centroid {
+  readonly weights: Tensor;
+  readonly total: Tensor;
+  readonly rows: Tensor;
+  readonly cols: Tensor;
+  readonly muRow: Tensor;
+  readonly muCol: Tensor;
+}
+
+export function weightedCentroid(image: Image, mask: Image, spacing: Spacing): Centroid {
+  const [h, w] = image.shape;
+  const rows = axisCoordinates(h, spacing[0], image.dtype, [h, 1]);
+  const cols = axisCoordinates(w, spacing[1], image.dtype, [1, w]);
+  const weights: Tensor = mul(mask, image);
+  const total: Tensor = sum(weights);
+  const muRow = div(sum(mul(weights, rows)), total);
+  const muCol = div(sum(mul(weights, cols)), total);
+  return { weights, total, rows, cols, muRow, muCol };
 }
 
 /** The covariance entries [[a, b], [b, c]] (a along rows, c along columns) and the total weight W. */
@@ -40,13 +63,7 @@ export interface Moments {
 }
 
 export function weightedMoments(image: Image, mask: Image, spacing: Spacing): Moments {
-  const [h, w] = image.shape;
-  const rows = axisCoordinates(h, spacing[0], image.dtype, [h, 1]);
-  const cols = axisCoordinates(w, spacing[1], image.dtype, [1, w]);
-  const weights: Tensor = mul(mask, image);
-  const total: Tensor = sum(weights);
-  const muRow = div(sum(mul(weights, rows)), total);
-  const muCol = div(sum(mul(weights, cols)), total);
+  const { weights, total, rows, cols, muRow, muCol } = weightedCentroid(image, mask, spacing);
   // Centred before squaring: no cancellation between Σwp² and Wμ² on large images.
   const dr: Tensor = sub(rows, muRow);
   const dc: Tensor = sub(cols, muCol);

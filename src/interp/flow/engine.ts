@@ -11,6 +11,7 @@ import { classifyGradient, featureGradient, type EvaluatedGradient } from '../gr
 import { normSq } from '../linalg.ts';
 import { batchValueAndGrad, batchValues } from '../model.ts';
 import { stack, toImage } from '../rows.ts';
+import type { Spacing } from '../spacing.ts';
 import type { BatchFunction, Image, NamedFeature } from '../types.ts';
 import { locateCrossings, pointOnStep, type CrossingStep } from './crossing.ts';
 import type { ResolvedFlowOptions } from './options.ts';
@@ -23,6 +24,7 @@ export interface FlowSample {
   readonly index: number;
   readonly image: Image;
   readonly mask: Image;
+  readonly spacing?: Spacing;
 }
 
 function distance(a: Float64Array, b: Float64Array): number {
@@ -67,7 +69,8 @@ export class FlowEngine {
   /** S_i (features and probes) and A (features) at p's current point, folded into its averages over the segment that led there. */
   private measure(p: FlowPathState, segment: number): void {
     const image = toImage(p.pos, this.h, this.w, this.dtype);
-    const evaluate = (g: NamedFeature) => featureGradient(this.op, g, image, p.mask, p.id, this.o.zeroTolerance, p.steps);
+    const point = { image, mask: p.mask, sampleId: p.id, step: p.steps, ...(p.spacing === undefined ? {} : { spacing: p.spacing }) };
+    const evaluate = (g: NamedFeature) => featureGradient(this.op, g, point, this.o.zeroTolerance);
     const gs = this.features.map(evaluate);
     const ps = this.probes.map(evaluate);
     const at = alignAt(p.grad, gs, this.o.rankTolerance, false, ps);
@@ -105,7 +108,7 @@ export class FlowEngine {
       const arcStep = o.stepSize ?? DEFAULTS.stepFraction * scale;
       const h = o.normalise || o.stepSize !== undefined ? arcStep : grad.direction ? arcStep / Math.sqrt(grad.normSq) : arcStep;
       const side = Math.sign(value - o.threshold);
-      const p = new FlowPathState({ id: s.id, index: s.index, mask: s.mask, side, h, maxLength: o.maxLength ?? scale, pos: starts[i]!, value, grad }, this.features.length + this.probes.length, o.returnPath);
+      const p = new FlowPathState({ id: s.id, index: s.index, mask: s.mask, ...(s.spacing === undefined ? {} : { spacing: s.spacing }), side, h, maxLength: o.maxLength ?? scale, pos: starts[i]!, value, grad }, this.features.length + this.probes.length, o.returnPath);
       if (!Number.isFinite(value) || grad.issue?.kind === 'non-finite') p.halt(grad);
       else if (side === 0) p.stop = 'on-boundary';
       else if (!grad.direction) p.halt(grad);

@@ -7,6 +7,7 @@ import type { PointAlignment } from '../alignment.ts';
 import type { Issue, SampleId } from '../errors.ts';
 import type { EvaluatedGradient } from '../gradients.ts';
 import { TrapezoidAverage } from '../quadrature.ts';
+import type { Spacing } from '../spacing.ts';
 import type { Image } from '../types.ts';
 import type { FlowPath, FlowResult, StopReason } from './types.ts';
 
@@ -16,6 +17,8 @@ export interface PathStart {
   /** The sample's row in the caller's batch (what the batch model is told). */
   readonly index: number;
   readonly mask: Image;
+  /** The sample's pixel spacing, when its data gives one. */
+  readonly spacing?: Spacing;
   /** sign(f(x) − t). */
   readonly side: number;
   /** The integrator step. */
@@ -30,6 +33,7 @@ export class FlowPathState {
   readonly id: SampleId;
   readonly index: number;
   readonly mask: Image;
+  readonly spacing: Spacing | undefined;
   readonly side: number;
   readonly h: number;
   readonly maxLength: number;
@@ -52,6 +56,7 @@ export class FlowPathState {
     this.id = start.id;
     this.index = start.index;
     this.mask = start.mask;
+    this.spacing = start.spacing;
     this.side = start.side;
     this.h = start.h;
     this.maxLength = start.maxLength;

@@ -1,6 +1,7 @@
 /** A reward batch read once: its inputs' layout, and where each sample's image and mask lie. */
 import { ArgumentError, ShapeError } from '../../tensor/errors.ts';
 import { allocate, Tensor } from '../../tensor/tensor.ts';
+import { checkSpacing, type Spacing } from '../spacing.ts';
 import type { RewardBatch } from './types.ts';
 
 /** Which channels hold the image and the mask, and the dataset's masks when the inputs carry none. */
@@ -8,6 +9,7 @@ export interface RewardLayoutOptions {
   readonly imageChannel: number;
   readonly maskChannel: number;
   readonly masks: Tensor | undefined;
+  readonly spacings: readonly Spacing[] | undefined;
 }
 
 /** A validated batch: x [n, c, h, w], and the masks [n, h, w] when they do not come from a channel of x. */
@@ -19,6 +21,8 @@ export interface RewardLayout {
   readonly w: number;
   readonly masks: Tensor | undefined;
   readonly indices: readonly number[] | undefined;
+  /** Each sample's spacing, when the batch or the options give them. */
+  readonly spacings: readonly Spacing[] | undefined;
 }
 
 /** The batch's rows of the dataset's masks [N, H, W]. */
@@ -47,7 +51,19 @@ export function readRewardBatch(op: string, batch: RewardBatch, o: RewardLayoutO
   } else if (!Number.isInteger(o.maskChannel) || o.maskChannel < 0 || o.maskChannel >= c || o.maskChannel === o.imageChannel) {
     throw new ArgumentError(op, `no masks in the batch or the options, and maskChannel ${o.maskChannel} is not another of the ${c} channels`);
   }
-  return { x, n, c, h, w, masks, indices: batch.indices };
+  return { x, n, c, h, w, masks, indices: batch.indices, spacings: sampleSpacings(op, batch, o.spacings, n) };
+}
+
+/** The batch's own spacings, or the dataset's by the batch's rows; each checked. */
+function sampleSpacings(op: string, batch: RewardBatch, all: readonly Spacing[] | undefined, n: number): readonly Spacing[] | undefined {
+  if (batch.spacings === undefined && all === undefined) return undefined;
+  if (batch.spacings === undefined && batch.indices === undefined) throw new ArgumentError(op, 'options.spacings needs the batch to carry indices (its dataset rows)');
+  const spacings = batch.spacings ?? batch.indices!.map((r) => {
+    if (!Number.isInteger(r) || r < 0 || r >= all!.length) throw new ArgumentError(op, `batch index ${r} is outside the ${all!.length} spacings`);
+    return all![r]!;
+  });
+  if (!Array.isArray(spacings) || spacings.length !== n) throw new ArgumentError(op, `spacings must hold one [row, column] spacing per sample (${n})`);
+  return spacings.map((s, i) => checkSpacing(op, s, `the spacing of sample ${batch.indices?.[i] ?? i}`));
 }
 
 /** Sample s's image and mask planes, as views of the batch. */

@@ -6,6 +6,7 @@
 import type { Issue } from '../errors.ts';
 import { featureGradient } from '../gradients.ts';
 import { toImage } from '../rows.ts';
+import type { Spacing } from '../spacing.ts';
 import type { NamedFeature } from '../types.ts';
 import { samplePlanes, type RewardLayout } from './batch.ts';
 
@@ -13,6 +14,7 @@ import { samplePlanes, type RewardLayout } from './batch.ts';
 export interface PreparedSample {
   readonly image: Float64Array;
   readonly mask: Float64Array;
+  readonly spacing: Spacing | undefined;
   /** The feature is defined on the sample (its gradient may still be zero, spanning nothing). */
   readonly defined: readonly boolean[];
   readonly units: readonly (Float64Array | null)[];
@@ -45,27 +47,30 @@ export class FeatureGradientCache {
     const out: PreparedSample[] = [];
     for (let s = 0; s < layout.n; s++) {
       const { image, mask } = samplePlanes(layout, s, this.o.imageChannel, this.o.maskChannel);
+      const spacing = layout.spacings?.[s];
       const row = layout.indices?.[s];
       const hit = row === undefined ? undefined : this.byRow.get(row);
-      if (hit && sameValues(hit.image, image) && sameValues(hit.mask, mask)) {
+      if (hit && sameValues(hit.image, image) && sameValues(hit.mask, mask) && sameValues(hit.spacing ?? [], spacing ?? [])) {
         out.push(hit);
         continue;
       }
-      const prepared = this.compute(image, mask, layout, row ?? s);
+      const prepared = this.compute(image, mask, spacing, layout, row ?? s);
       if (row !== undefined) this.byRow.set(row, prepared);
       out.push(prepared);
     }
     return out;
   }
 
-  private compute(img: Float32Array | Float64Array, msk: Float32Array | Float64Array, layout: RewardLayout, id: number): PreparedSample {
+  private compute(img: Float32Array | Float64Array, msk: Float32Array | Float64Array, spacing: Spacing | undefined, layout: RewardLayout, id: number): PreparedSample {
     const { op, features, used, zeroTolerance } = this.o;
     const image = toImage(img, layout.h, layout.w, layout.x.dtype);
     const mask = toImage(msk, layout.h, layout.w, layout.x.dtype);
-    const evaluated = features.map((g, i) => (used[i] ? featureGradient(op, g, image, mask, id, zeroTolerance) : null));
+    const point = { image, mask, sampleId: id, ...(spacing === undefined ? {} : { spacing }) };
+    const evaluated = features.map((g, i) => (used[i] ? featureGradient(op, g, point, zeroTolerance) : null));
     return {
       image: Float64Array.from(img),
       mask: Float64Array.from(msk),
+      spacing,
       defined: evaluated.map((e) => e !== null && e.grad !== null),
       units: evaluated.map((e) => {
         if (!e || !e.direction) return null;

@@ -1,6 +1,7 @@
 /** The options, batches and loss term of the alignment reward. */
 import type { Tensor } from '../../tensor/tensor.ts';
 import type { Issue } from '../errors.ts';
+import type { Spacing } from '../spacing.ts';
 import type { GradientOptions } from '../gradients.ts';
 import type { FeatureSet } from '../types.ts';
 
@@ -21,6 +22,8 @@ export interface RewardOptions extends GradientOptions {
    * loop's batch carries): for models whose input has no mask channel.
    */
   readonly masks?: Tensor;
+  /** The whole dataset's pixel spacings [row, column], looked up by the batch's `indices` like `masks`: features then measure in those units. */
+  readonly spacings?: readonly Spacing[];
   /** [ours] Rank tolerance of the span basis (default √ε of the dtype). */
   readonly rankTolerance?: number;
 }
@@ -30,6 +33,8 @@ export interface RewardBatch {
   readonly x: Tensor;
   readonly masks?: Tensor;
   readonly indices?: readonly number[];
+  /** Each sample's pixel spacing [row, column]; else `options.spacings` by row; else each feature's own. */
+  readonly spacings?: readonly Spacing[];
 }
 
 export type ApplyFn<P> = (params: P, x: Tensor) => Tensor;
