@@ -5,28 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { grad, Tensor } from '../../src/index.ts';
 import {
   brightness, brightnessFeature, extentFeature, logAspectRatioFeature, momentFeatures, MOMENT_FEATURE_NAMES, size, sizeFeature, xpos, xposFeature, ypos, yposFeature,
   type Feature, type Image, type Spacing,
 } from '../../src/interp/index.ts';
-import { RUNS, SEED, SIDE, TOL, img, sample } from './support.ts';
+import { RUNS, SEED, SIDE, TOL, adGradient, img, maxAbsDiff, sample } from './support.ts';
 
 const spacing = fc.tuple(fc.double({ min: 0.3, max: 3, noNaN: true }), fc.double({ min: 0.3, max: 3, noNaN: true })) as fc.Arbitrary<Spacing>;
-
-function adGradient(f: Feature, image: Image, mask: Image): Float64Array {
-  return Float64Array.from((grad((x: Tensor) => f(x as Image, mask))(image as Tensor) as Tensor).data);
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): { diff: number; scale: number } {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return { diff, scale };
-}
 
 /** Plain-loop weighted moments in the units of `s`: total W, centroid (row, column) and covariance [[a, b], [b, c]]. */
 function moments(image: Image, mask: Image, s: Spacing = [1, 1]) {

@@ -1,23 +1,9 @@
 /** The built-in features: AD gradients against PAPER.md's closed forms, and the noise functional. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { grad, random, Tensor } from '../../src/index.ts';
+import { random, Tensor } from '../../src/index.ts';
 import { brightness, extent, logAspectRatio, logAspectRatioFeature, noise, type Image } from '../../src/interp/index.ts';
-import { RUNS, SEED, SIDE, TOL, sample } from './support.ts';
-
-function adGradient(f: (i: Image, m: Image) => Tensor, image: Image, mask: Image): Float64Array {
-  return Float64Array.from((grad((x: Tensor) => f(x as Image, mask))(image as Tensor) as Tensor).data);
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): { diff: number; scale: number } {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return { diff, scale };
-}
+import { RUNS, SEED, SIDE, TOL, adGradient, maxAbsDiff, sample } from './support.ts';
 
 /** Weighted moments by plain loops, with the eigen-decomposition of the 2×2 covariance. */
 function moments(image: Image, mask: Image) {

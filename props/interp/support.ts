@@ -4,7 +4,7 @@
  * and plain-loop vector arithmetic that shares no code with src/interp.
  */
 import fc from 'fast-check';
-import { add, matmul, random, reshape, sum, tanh, Tensor, dot } from '../../src/index.ts';
+import { add, grad, matmul, random, reshape, sum, tanh, Tensor, dot } from '../../src/index.ts';
 import type { Image, ImageBatch } from '../../src/interp/index.ts';
 
 /**
@@ -127,6 +127,22 @@ export function linear(w: Tensor, b: number): (x: Image) => Tensor {
 
 export function weightsImage(seed: number, side = SIDE): Image<'f64'> {
   return random.normal(random.key(seed), [side, side] as const, { dtype: 'f64' }) as Image<'f64'>;
+}
+
+/** ∇_image of a feature at (image, mask), by the AD. */
+export function adGradient(f: (i: Image, m: Image) => Tensor, image: Image, mask: Image): Float64Array {
+  return Float64Array.from((grad((x: Tensor) => f(x as Image, mask))(image as Tensor) as Tensor).data);
+}
+
+/** The largest entrywise |a − b| and the largest |b|, for a tolerance relative to b's scale. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): { diff: number; scale: number } {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return { diff, scale };
 }
 
 // ---- oracles: plain loops on numbers ----
