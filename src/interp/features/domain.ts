@@ -68,8 +68,20 @@ export function featureDomainIssue(image: Tensor, mask: Tensor, options: DomainO
   if (level === 1) return undefined;
   if (!(total > 0)) return fail('zero-intensity', `the intensity-weighted mask has total weight W = ${total} ≤ 0`);
   if (level === 2) return undefined;
-  const muR = sumR / total;
-  const muC = sumC / total;
+  const { a, b, c } = covariance(img, m, w, [sr, sc], total, [sumR / total, sumC / total]);
+  const half = (a + c) / 2;
+  const gap = Math.sqrt(((a - c) * (a - c)) / 4 + b * b);
+  const l1 = half + gap;
+  const l2 = half - gap;
+  // Relative to the pixel's own size: one pixel's centroid is itself only up to rounding, which leaves λ1 + λ2 ≈ 1e-32, not 0.
+  if (!(a + c > tol * (sr * sr + sc * sc))) return fail('degenerate-covariance', `all the weight sits on one point (λ1 + λ2 = ${(a + c).toPrecision(3)} ≤ ${tol}·pixel size²)`);
+  if (level === 3) return undefined;
+  if (!(l2 > tol * l1)) return fail('degenerate-covariance', `covariance eigenvalues λ1 = ${l1.toPrecision(4)}, λ2 = ${l2.toPrecision(4)}: λ2 ≤ ${tol}·λ1 (a line-shaped mask)`);
+  return undefined;
+}
+
+/** The weighted covariance entries [[a, b], [b, c]] about the centroid `mu` (row, column), with plain loops. */
+function covariance(img: ArrayLike<number>, m: ArrayLike<number>, w: number, [sr, sc]: readonly [number, number], total: number, [muR, muC]: readonly [number, number]) {
   let a = 0;
   let b = 0;
   let c = 0;
@@ -82,18 +94,7 @@ export function featureDomainIssue(image: Tensor, mask: Tensor, options: DomainO
     b += wi * dr * dc;
     c += wi * dc * dc;
   }
-  a /= total;
-  b /= total;
-  c /= total;
-  const half = (a + c) / 2;
-  const gap = Math.sqrt(((a - c) * (a - c)) / 4 + b * b);
-  const l1 = half + gap;
-  const l2 = half - gap;
-  // Relative to the pixel's own size: one pixel's centroid is itself only up to rounding, which leaves λ1 + λ2 ≈ 1e-32, not 0.
-  if (!(a + c > tol * (sr * sr + sc * sc))) return fail('degenerate-covariance', `all the weight sits on one point (λ1 + λ2 = ${(a + c).toPrecision(3)} ≤ ${tol}·pixel size²)`);
-  if (level === 3) return undefined;
-  if (!(l2 > tol * l1)) return fail('degenerate-covariance', `covariance eigenvalues λ1 = ${l1.toPrecision(4)}, λ2 = ${l2.toPrecision(4)}: λ2 ≤ ${tol}·λ1 (a line-shaped mask)`);
-  return undefined;
+  return { a: a / total, b: b / total, c: c / total };
 }
 
 /** Throws the `FeatureError` that `featureDomainIssue` finds, naming the sample. */
