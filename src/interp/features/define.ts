@@ -26,7 +26,11 @@ export function spacingFor(feature: Pick<Feature, 'spacing' | 'featureName'>, co
 }
 
 /** The domain check of `feature` at a sample: its level, tolerance, region and the sample's spacing. */
-export function domainOptionsOf(feature: Feature, context: FeatureContext | undefined, named: Pick<DomainOptions, 'sampleId' | 'feature'>): DomainOptions {
+export function domainOptionsOf(
+  feature: Pick<Feature, 'featureName' | 'domain' | 'degeneracyTolerance' | 'spacing' | 'region'>,
+  context: FeatureContext | undefined,
+  named: Pick<DomainOptions, 'sampleId' | 'feature'>,
+): DomainOptions {
   return {
     ...named,
     level: feature.domain ?? 'none',
@@ -64,7 +68,7 @@ export function featureFromSpec(spec: FeatureSpec, body: (image: Image, mask: Im
     ...(spec.region === undefined ? {} : { region: spec.region }),
   };
   const checked = (image: Image, mask: Image, context?: FeatureContext): Tensor => {
-    const issue = featureDomainIssue(image, mask, domainOptionsOf(attributes as Feature, context, { feature: spec.name }));
+    const issue = featureDomainIssue(image, mask, domainOptionsOf(attributes, context, { feature: spec.name }));
     if (issue) throw issue;
     const weighed = spec.region === 'image' ? wholeImageMask(image) : mask;
     return body(image, weighed, { spacing: spacingFor(attributes, context) });
