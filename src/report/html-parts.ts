@@ -1,7 +1,7 @@
 /** Small pieces the report's sections share: number formats, names, figures and pills. */
-import { html, type Interpolation, type Markup } from './markup.ts';
-import type { ModelResult } from './schema.ts';
-import { fmt } from './svg.ts';
+import { EMPTY, html, type Interpolation, type Markup } from './markup.ts';
+import type { ModelResult, PairedDifference, SeedStat } from './schema.ts';
+import { fmt, type Row } from './svg.ts';
 
 export const f3 = (v: number | null | undefined): string => (v === undefined || v === null || !Number.isFinite(v) ? '—' : v.toFixed(3));
 /** Like f3, but small values keep two significant digits (noise levels are ~1e-3). */
@@ -24,3 +24,18 @@ export interface SectionBody {
   readonly lead: Interpolation;
   readonly body: Interpolation;
 }
+
+/** A mean and its 95% interval: "0.818 [0.790, 0.846]"; the per-seed values in the tooltip. */
+export const stat = (s: SeedStat | null | undefined, format: (v: number) => string = f3): Markup =>
+  s === null || s === undefined
+    ? html`<span class="muted">—</span>`
+    : html`<span class="mean" title="${`per seed: ${s.values.map(format).join(', ')}`}">${format(s.mean)}</span>${s.lo !== null && s.hi !== null ? html` <span class="ci">[${format(s.lo)}, ${format(s.hi)}]</span>` : EMPTY}`;
+
+/** A paired difference: "+0.052 [+0.031, +0.073]". */
+export const diff = (d: PairedDifference | null): Markup =>
+  d === null ? html`<span class="muted">—</span>` : html`<span class="mean" title="${`per seed: ${d.differences.map((v) => signed(v)).join(', ')}`}">${signed(d.mean)}</span>${d.lo !== null && d.hi !== null ? html` <span class="ci">[${signed(d.lo)}, ${signed(d.hi)}]</span>` : EMPTY}`;
+
+export const dot = (c: string): Markup => html`<span class="dot" style="background:${c}"></span>`;
+
+/** A row of a row chart from a SeedStat: the mean, its interval and the seeds as dots. */
+export const statRow = (name: string, s: SeedStat, c: string, extra: Partial<Row> = {}): Row => ({ name, value: s.mean, lo: s.lo, hi: s.hi, values: s.values, color: c, label: s.lo !== null && s.hi !== null ? `${f3(s.mean)} [${f3(s.lo)}, ${f3(s.hi)}]` : f3(s.mean), ...extra });
