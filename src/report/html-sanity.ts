@@ -91,9 +91,10 @@ const cascadeTable = (ctx: Context, cols: readonly CascadeColumn[]): Markup => {
 
 const parameterPart = (ctx: Context, pr: ParameterRandomisation, baseline: ModelResult): Markup => {
   const cols = cascadeColumns(baseline, pr);
-  const derived = pr.steps.some((s) => s.spanRatioToNoise === undefined) ? ' A / noise A is the mean of the per-seed ratios, without an interval.' : '';
+  const withA = cols.some((c) => c.spanRatio !== null);
+  const derived = withA && pr.steps.some((s) => s.spanRatioToNoise === undefined) ? ' A / noise A is the mean of the per-seed ratios, without an interval.' : '';
   const caption = (key: 'S' | 'F'): Interpolation =>
-    html`${key === 'S' ? 'Each feature’s mean S' : 'Each feature’s mean F'} as a multiple of the noise baseline’s${key === 'S' ? ', and the span alignment A as a multiple of the noise span’s A (dashed)' : ''}, for ${baseline.name} and after each further layer is re-initialised; bands: 95% intervals over ${seedsText(ctx)}.${key === 'S' ? derived : ''} A measure that tracks what the model learned falls to the noise level (1×) as the learned layers are replaced.`;
+    html`${key === 'S' ? 'Each feature’s mean S' : 'Each feature’s mean F'} as a multiple of the noise baseline’s${key === 'S' && withA ? ', and the span alignment A as a multiple of the noise span’s A (dashed)' : ''}, for ${baseline.name} and after each further layer is re-initialised; bands: 95% intervals over ${seedsText(ctx)}.${key === 'S' ? derived : ''} A measure that tracks what the model learned falls to the noise level (1×) as the learned layers are replaced.`;
   return html`${verdictBanner('Model-parameter randomisation', pr)}<div class="grid2">${figure('randomisation-S', cascadePlot(ctx, cols, 'S', pr.threshold), caption('S'))}${figure('randomisation-F', cascadePlot(ctx, cols, 'F', pr.threshold), caption('F'))}</div>${figure('randomisation-table', cascadeTable(ctx, cols), html`The cascade in numbers: means over ${seedsText(ctx)} with 95% intervals; the first row is the trained baseline.`, 'figure-table')}`;
 };
 

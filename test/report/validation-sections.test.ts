@@ -146,6 +146,16 @@ describe('sanity checks', () => {
     const s = sectionOf(render(withA), 'sanity');
     expect(count(svgsOf(s, 'randomisation-S')[0]!, /class="band"/g)).toBe(features.length + 1);
     expect(s).not.toContain('without an interval');
+    // runs without their cascade or their noise span, and no SeedStat: no A line, and the caption does not promise one
+    const noA = structuredClone(r);
+    for (const run of noA.models.find((m: any) => m.kind === 'none').runs) {
+      delete run.randomisation;
+      delete run.noiseSpanAlignment;
+    }
+    const t = sectionOf(render(noA), 'sanity');
+    expect(count(svgsOf(t, 'randomisation-S')[0]!, /class="series-line"/g)).toBe(features.length);
+    expect(t).not.toContain('A / noise A</text>');
+    expect(t).not.toContain('(dashed)');
   });
 
   it('tabulates the trained baseline and every step with intervals', () => {
