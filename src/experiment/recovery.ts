@@ -99,6 +99,11 @@ export function recoveryOf(byCause: ReadonlyMap<string, ModelResult>, seeds: rea
   };
 }
 
+function withoutGroundTruth(data: ReportJson['data']): ReportJson['data'] {
+  const { groundTruth: _gt, ...rest } = data;
+  return rest;
+}
+
 export interface StudyResult {
   readonly report: ReportJson;
   readonly causes: ReadonlyMap<string, ExperimentResult>;
@@ -128,7 +133,8 @@ export async function runRecoveryStudy(o: ExperimentOptions, causes: readonly st
   const report: ReportJson = {
     ...first,
     settings: { ...first.settings, phantomWeights: 'one cause per row (see recovery)', causes: [...causes] },
-    data: { ...first.data, name: 'single-cause phantoms', description: `Phantoms whose label is one feature plus noise (${causes.join(', ')}); ${first.data.subjects} subjects each.` },
+    // Each row has a rule of its own (one cause): the recovery section states them, not one ground truth.
+    data: { ...withoutGroundTruth(first.data), name: 'single-cause phantoms', description: `Phantoms whose label is one feature plus noise (${causes.join(', ')}); ${first.data.subjects} subjects each.` },
     models: [...models.values()],
     comparisons: [],
     examples: [],
