@@ -4,6 +4,7 @@
  */
 import { FEATURE_NAMES } from './features.ts';
 import { ExperimentError } from './errors.ts';
+import { INPUT_MODES, type InputMode } from './model.ts';
 
 export type RewardName = 'pointwise' | 'span';
 export type Integrator = 'euler' | 'heun' | 'rk4';
@@ -48,6 +49,8 @@ export interface ExperimentOptions {
   readonly augment: Augmentation;
   /** Standardise each input channel with the training split's mean and sd. */
   readonly normalise: boolean;
+  /** What the CNN sees of [CT, mask]: both channels, the CT only, or the CT inside the mask (model.ts says why). */
+  readonly inputs: InputMode;
   readonly channels: readonly number[];
   readonly hidden: readonly number[];
   /** λ of each model; 0 is the baseline. */
@@ -105,6 +108,7 @@ export const defaultExperimentOptions: ExperimentOptions = {
   weightDecay: 0,
   augment: 'dihedral',
   normalise: true,
+  inputs: 'ct+mask',
   channels: [16, 32, 64],
   hidden: [256, 128],
   lambdas: [0, 0.01, 0.1],
@@ -162,6 +166,7 @@ function checkTraining(p: Problems, o: ExperimentOptions): void {
   if (!(o.weightDecay >= 0 && Number.isFinite(o.weightDecay))) p.push(`--weight-decay must be a non-negative number, got ${o.weightDecay}`);
   oneOf(p, 'schedule', o.schedule, SCHEDULES);
   oneOf(p, 'augment', o.augment, AUGMENTATIONS);
+  oneOf(p, 'inputs', o.inputs, INPUT_MODES);
   oneOf(p, 'selection', o.selection, SELECTION_METRICS);
   fraction(p, 'test-fraction', o.testFraction);
   fraction(p, 'validation-fraction', o.validationFraction);

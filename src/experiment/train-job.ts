@@ -30,7 +30,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { subset, type ExperimentData, type SeedSplit } from './data.ts';
 import { ExperimentError } from './errors.ts';
 import { featureSet } from './features.ts';
-import { channelScaling, experimentModel, type ExperimentModel } from './model.ts';
+import { experimentModel, fitInputScaling, type ExperimentModel } from './model.ts';
 import type { ExperimentOptions, SelectionMetric } from './options.ts';
 import { jobSettings, settingDifferences, type Job, type Plan, type PlanSettings } from './plan.ts';
 import type { ProgressSink } from './progress.ts';
@@ -124,7 +124,7 @@ export async function trainJob({ options: o, plan, data, job, split, dir, progre
   const shuffle = job.kind === 'shuffled-labels';
   const trainData = shuffle ? shuffledLabels(subset(data.prepared, split.train), job.seed, 0x5f1) : subset(data.prepared, split.train);
   const validation = shuffle ? shuffledLabels(subset(data.prepared, split.validation), job.seed, 0x5f2) : subset(data.prepared, split.validation);
-  const model = experimentModel({ inputSize: o.size, channels: [...o.channels], hidden: [...o.hidden] }, o.normalise ? channelScaling(trainData) : undefined);
+  const model = experimentModel({ inputSize: o.size, channels: [...o.channels], hidden: [...o.hidden] }, o.inputs, o.normalise ? fitInputScaling(o.inputs, trainData) : undefined);
   const stepsPerEpoch = Math.ceil(trainData.y.length / o.batchSize);
   const optimizer = adam({ lr: learningRateSchedule(o, stepsPerEpoch), weightDecay: o.weightDecay, decoupled: true });
   const meta = jobMeta(plan, job, split);
