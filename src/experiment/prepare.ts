@@ -18,7 +18,7 @@ import {
   type Image2D,
   type ManifestOptions,
   type PhantomOptions,
-} from '../data/index.ts';
+} from '../data/node.ts';
 import { Tensor } from '../tensor/tensor.ts';
 
 export interface PrepareOptions {
