@@ -15,7 +15,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { en
 /** Node APIs added after Node 20.0 that fgflow might use, with the first 20.x release that has them. */
 const LATE_APIS: readonly { readonly api: string; readonly use: RegExp; readonly since: string }[] = [
   { api: 'zlib.crc32', use: /import\s*\{[^}]*\bcrc32\b[^}]*\}\s*from\s*'node:zlib'|zlib\.crc32\(/, since: '20.15.0' },
-  { api: 'process.getBuiltinModule', use: /\bgetBuiltinModule\(/, since: '20.16.0' },
+  { api: 'process.getBuiltinModule', use: /\bgetBuiltinModule\b/, since: '20.16.0' },
   { api: 'import.meta.dirname / filename', use: /import\.meta\.(dirname|filename)\b/, since: '20.11.0' },
   { api: 'util.styleText', use: /\bstyleText\(/, since: '20.12.0' },
   { api: 'AbortSignal.any', use: /AbortSignal\.any\(/, since: '20.3.0' },

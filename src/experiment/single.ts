@@ -4,7 +4,7 @@
  * A checkpoint records the settings, data fingerprint and split it was trained with, and explain
  * uses exactly those: an option that contradicts them is refused, never silently applied.
  */
-import { loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CnnParams, type SplitMetrics } from '../nn/index.ts';
+import { loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CnnParams, type SplitMetrics } from '../nn/node.ts';
 import type { ReportJson } from '../report/schema.ts';
 import { assembleReport } from './assemble.ts';
 import { splitForSeed, subset, type SeedSplit } from './data.ts';

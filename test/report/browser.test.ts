@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { writeReport } from '../../src/report/index.ts';
+import { writeReport } from '../../src/report/node.ts';
 import { sampleReport } from '../../src/experiment/demo.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { decode as decodePngBytes } from 'fast-png';
-import { headlineComparison, readReport, renderHtml, SECTIONS, stringifyReport, writeReport, type ReportJson, type SeedStat } from '../../src/report/index.ts';
+import { headlineComparison, readReport, renderHtml, SECTIONS, stringifyReport, writeReport, type ReportJson, type SeedStat } from '../../src/report/node.ts';
 import { sampleReport } from '../../src/experiment/demo.ts';
 import { colorRange, encodeOverlay, encodePng, mapColor } from '../../src/report/png.ts';
 import { boxStats, linearScale, logScale } from '../../src/report/svg.ts';
