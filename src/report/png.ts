@@ -147,13 +147,13 @@ export const encodeOverlay = (width: number, height: number, base: readonly numb
 };
 
 /** Base64 without Buffer (browsers have none); btoa takes a binary string, built in slices that fit an argument list. */
-const base64 = (bytes: Uint8Array): string => {
+export const bytesToBase64 = (bytes: Uint8Array): string => {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 };
 
-export const pngDataUri = (bytes: Uint8Array): string => `data:image/png;base64,${base64(bytes)}`;
+export const pngDataUri = (bytes: Uint8Array): string => `data:image/png;base64,${bytesToBase64(bytes)}`;
 
 /** PNG data URI for an image under a colormap. */
 export const imageDataUri = (width: number, height: number, data: readonly number[], colormap: Colormap, opts: EncodeOpts = {}): string =>
