@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { writePngOrThrow } from '../../src/data/files.ts';
 import { phantom } from '../../src/data/phantom.ts';
@@ -18,6 +19,7 @@ import { featureSet } from '../../src/experiment/features.ts';
 import { channelOf, testImageModel } from '../../src/experiment/measure.ts';
 import { loadTrainedCheckpoint } from '../../src/experiment/single.ts';
 import { alignmentBatch } from '../../src/interp/alignment.ts';
+import { reportJsonSchema } from '../../src/report/schema.ts';
 import type { ExplorerPayload } from '../../src/explorer/payload.ts';
 import { launch, watch } from '../support/chromium.ts';
 
@@ -42,6 +44,10 @@ describe('fgflow explore', () => {
   it('writes one page whose CSP allows no request, holding every job of the report', async () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+    // the experiment's report.json is valid under the published JSON Schema (package.test checks that the build ships this one)
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    const validate = ajv.compile(reportJsonSchema());
+    expect(validate(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))), ajv.errorsText(validate.errors)).toBe(true);
     const html = await exploreCommand({ from: join(dir, 'report.json'), images: 3 });
     const text = readFileSync(html, 'utf8');
     expect(text).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+' 'unsafe-eval' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; img-src data:; connect-src 'none'/);
