@@ -21,12 +21,8 @@ describe('the package root exports the documented API', () => {
     for (const [name, value] of Object.entries(fg)) if (!['nn', 'data', 'report'].includes(name)) expect((fgNode as Record<string, unknown>)[name], name).toBe(value);
     for (const ns of ['nn', 'data', 'report'] as const)
       for (const [name, value] of Object.entries(fg[ns])) expect((fgNode[ns] as Record<string, unknown>)[name], `${ns}.${name}`).toBe(value);
-    expect(typeof fgNode.experiment.runExperiment).toBe('function');
-    expect(typeof fgNode.experiment.mergeShards).toBe('function');
-    expect(typeof fgNode.nn.saveCheckpoint).toBe('function');
-    expect(typeof fgNode.data.readManifest).toBe('function');
-    expect(typeof fgNode.report.writeReport).toBe('function');
-    expect(typeof fgNode.setThreads).toBe('function');
+    const added = { 'experiment.runExperiment': fgNode.experiment.runExperiment, 'experiment.mergeShards': fgNode.experiment.mergeShards, 'nn.saveCheckpoint': fgNode.nn.saveCheckpoint, 'data.readManifest': fgNode.data.readManifest, 'report.writeReport': fgNode.report.writeReport, setThreads: fgNode.setThreads };
+    for (const [name, value] of Object.entries(added)) expect(typeof value, name).toBe('function');
     for (const name of ['experiment', 'setThreads'] as const) expect((fg as Record<string, unknown>)[name], name).toBeUndefined();
     expect((fg.nn as Record<string, unknown>).saveCheckpoint).toBeUndefined();
     expect((fg.report as Record<string, unknown>).writeReport).toBeUndefined();
