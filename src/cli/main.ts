@@ -245,7 +245,8 @@ export function buildProgram(): Command {
     .name('fgflow')
     .description('Feature gradient flow: how well does a classifier’s gradient align with interpretable features?')
     .version(packageVersion(), '-V, --version', 'print the version')
-    .showHelpAfterError();
+    // A bad option gets one line naming it (and exit code 1), not the whole usage text.
+    .showHelpAfterError(false);
   experimentCommand(program);
   trainCommand(program);
   explainCommand(program);

@@ -16,6 +16,7 @@ import type { ExperimentOptions } from './options.ts';
 import { jobSettings, settingDifferences, type Job, type Plan, type PlanSettings } from './plan.ts';
 import { prefixed, type ProgressSink } from './progress.ts';
 import { trainJob } from './train-job.ts';
+import { CAUSE_FEATURE } from './cause-features.ts';
 import { interrupted } from './interrupt.ts';
 import { writeFileAtomic } from './files.ts';
 
@@ -44,7 +45,7 @@ export interface JobData {
   readonly name: string;
   readonly subjects: number;
   readonly positives: number;
-  readonly groundTruth?: { readonly rule: string; readonly weights: Readonly<Record<string, number>> };
+  readonly groundTruth?: { readonly rule: string; readonly weights: Readonly<Record<string, number>>; readonly measuredBy?: Readonly<Record<string, string | null>> };
   readonly description?: string;
 }
 
@@ -61,6 +62,7 @@ export function describeData(data: ExperimentData): JobData {
           groundTruth: {
             rule: `label = 1 for the ${gt.positives} highest scores of Σ w·z + ${gt.noise}·ε (z: standardised ${Object.keys(gt.weights).join(', ')}; hidden: ${gt.hidden.join(', ')})`,
             weights: { ...gt.weights },
+            measuredBy: Object.fromEntries(Object.keys(gt.weights).map((v) => [v, CAUSE_FEATURE[v] ?? null])),
           },
         }
       : {}),

@@ -85,14 +85,18 @@ export const defaultExperimentOptions: ExperimentOptions = {
   dataSeed: 0,
   nonFinite: 'refuse',
   out: './fgflow-report',
-  // The tumour is small in a whole slice (≈ 30 px at 64²); cropping 48 px around it, as radiomics
-  // pipelines do, lets the CNN see its shape.
-  size: 48,
-  crop: 48,
+  // The tumour is small in a whole slice; cropping around it, as radiomics pipelines do, lets the
+  // CNN see its shape. 32 px (1:1, so the texture is not resampled) holds the longest tumour (its
+  // semi-axis is at most 17 px of the 128² phantom) and, on a development phantom (data seed 1000,
+  // 5 seeds), gave test balanced accuracy 0.72 against 0.61 for 48 px: less anatomy to overfit to,
+  // and a dense layer of 1,024 inputs instead of 2,304.
+  size: 32,
+  crop: 32,
   seeds: [0, 1, 2, 3, 4],
   testFraction: 0.3,
   validationFraction: 0.25,
   selection: 'validation.auc',
+  // 30 and 40 epochs gave the same mean (0.72 on the development phantom), 20 and 60 less (0.64, 0.67).
   epochs: 30,
   batchSize: 32,
   lr: 1e-3,

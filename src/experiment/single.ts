@@ -99,7 +99,8 @@ export async function loadTrainedCheckpoint(file: string, explicit: Partial<Expe
   });
   const meta = header.meta as JobMeta | undefined;
   if (!meta || typeof meta.fingerprint !== 'string' || !meta.settings) throw new ExperimentError('mismatch', `${file}: not a checkpoint of fgflow train or experiment (it records no settings or split)`);
-  const o: ExperimentOptions = { ...optionsOf(file, meta, explicit), ...runtime, resume: false, force: false };
+  // One model's report: no sanity-check or ablation jobs belong to it.
+  const o: ExperimentOptions = { ...optionsOf(file, meta, explicit), ...runtime, resume: false, force: false, sanity: false, ablateReward: false };
   validateOptions(o);
   const { data, plan } = planExperiment(o, { numerics: String(meta.settings.numerics ?? env.numerics) });
   const split = splitForSeed(data.prepared.labels, meta.seed, o);

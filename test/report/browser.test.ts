@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/node.ts';
 import { sampleReport } from '../../src/experiment/demo.ts';
 import { launch, watch } from '../support/chromium.ts';
+import { withValidation } from './validation-fixture.ts';
 
 const ARTIFACTS = path.resolve('test-artifacts');
 
@@ -23,7 +24,8 @@ describe('report.html in headless Chromium', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('renders without errors, lays out every figure, and is screenshotted', async () => {
-    const { html } = await writeReport(sampleReport(), tmp);
+    // the demo plus a real tiny run's sanity checks, ablations and recovery study: every section
+    const { html } = await writeReport(withValidation(sampleReport({ seeds: [0, 1, 2] })), tmp);
     const browser = await launch();
     try {
       const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
@@ -45,6 +47,8 @@ describe('report.html in headless Chromium', () => {
         if (box === null || box.width <= 0 || box.height <= 0) empty.push(`#${i} ${(await fig.getAttribute('data-figure')) ?? ''}: ${JSON.stringify(box)}`);
       }
       expect(empty).toEqual([]);
+      const kinds = await Promise.all(figures.map((f) => f.getAttribute('data-figure')));
+      for (const k of ['randomisation-S', 'randomisation-F', 'randomisation-table', 'label-randomisation', 'ablation-table', 'ablation-forest', 'reward-ablation', 'recovery-F', 'recovery-S', 'mixed-rule']) expect(kinds, k).toContain(k);
 
       // plots are drawn, not collapsed: each svg at least 200 × 100 px
       const svgSizes = await page.$$eval('svg.plot', (svgs) => svgs.map((s) => s.getBoundingClientRect()).map((r) => [Math.round(r.width), Math.round(r.height)]));

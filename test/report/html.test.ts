@@ -8,6 +8,7 @@ import { headlineComparison, readReport, renderHtml, SECTIONS, stringifyReport, 
 import { sampleReport } from '../../src/experiment/demo.ts';
 import { colorRange, encodeOverlay, encodePng, mapColor } from '../../src/report/png.ts';
 import { boxStats, linearScale, logScale } from '../../src/report/svg.ts';
+import { withValidation } from './validation-fixture.ts';
 
 /** A PNG's pixels as RGBA (the report writes RGB), the layout the pixel checks below index. */
 const readRgba = (bytes: Uint8Array): { width: number; height: number; data: Uint8Array } => {
@@ -43,10 +44,12 @@ describe('renderHtml (report v2)', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html.trimEnd().endsWith('</html>')).toBe(true);
     expect(html).toContain('id="header"');
-    expect(SECTIONS.map((s) => s.id)).toEqual(['paper', 'comparisons', 'models', 'ceilings', 'tradeoff', 'training', 'features', 'distributions', 'ground-truth', 'examples', 'assumptions', 'settings', 'timing']);
+    expect(SECTIONS.map((s) => s.id)).toEqual(['paper', 'comparisons', 'models', 'ceilings', 'tradeoff', 'training', 'features', 'distributions', 'ablation', 'sanity', 'ground-truth', 'recovery', 'mixed-rule', 'examples', 'assumptions', 'settings', 'timing']);
+    // the demo holds no sanity checks, ablations or recovery study: add a real tiny run's
+    const full = renderHtml(withValidation(sampleReport({ seeds: [0, 1, 2] })));
     for (const { id } of SECTIONS) {
-      expect(html, `section #${id}`).toContain(`<section id="${id}"`);
-      expect(html, `nav link #${id}`).toContain(`<a href="#${id}">`);
+      expect(full, `section #${id}`).toContain(`<section id="${id}"`);
+      expect(full, `nav link #${id}`).toContain(`<a href="#${id}">`);
     }
   });
 
