@@ -20,6 +20,7 @@ import {
 } from '../experiment/index.ts';
 import type { ReportJson } from '../report/schema.ts';
 import { selectBackend, type SelectedBackend } from './backend.ts';
+import { exploreCommand } from './commands/explore.ts';
 import { writePhantom } from './commands/phantom.ts';
 import { renderReportCommand } from './commands/report.ts';
 import { CliError } from './errors.ts';
@@ -196,6 +197,17 @@ function otherCommands(program: Command): void {
     .action(async (raw: Raw) => {
       const files = await renderReportCommand(raw);
       process.stdout.write(`${files.html}\n`);
+    });
+
+  program
+    .command('explore')
+    .description('write explorer.html: a page that runs fgflow in the browser on a report’s models or on checkpoints (no server, no network)')
+    .option('--from <file>', 'a report.json of fgflow experiment (its jobs’ checkpoints are beside it)')
+    .option('--checkpoint <files...>', 'checkpoints of fgflow train or of experiment jobs')
+    .option('--images <n>', 'test images per seed', parseInteger('images'), 8)
+    .option('--out <dir>', 'output directory (default: beside the report.json or the first checkpoint)')
+    .action(async (raw: Raw) => {
+      process.stdout.write(`${await exploreCommand(raw)}\n`);
     });
 
   program

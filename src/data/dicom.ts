@@ -11,11 +11,10 @@
  * Files without the 'DICM' Part-10 prefix are rejected ('unreadable').
  */
 import dicomParser from 'dicom-parser';
-import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
-import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
+import { DataError, describeThrown, fail, guard } from './errors.ts';
 import { checkFinitePixels, type PixelOptions } from './finite.ts';
-import { MAX_INFLATED_BYTES, label, readBytes } from './io.ts';
+import { inflateRawCapped, label } from './io.ts';
 import { toBinaryMask } from './mask.ts';
 import type { Image2D } from './types.ts';
 
@@ -100,8 +99,7 @@ const classify = (msg: string): 'truncated' | 'unreadable' =>
 
 const inflateRaw = (b: Uint8Array, where: string, file: string | undefined): E.Either<DataError, Uint8Array> => {
   try {
-    const out = zlib.inflateRawSync(b, { maxOutputLength: MAX_INFLATED_BYTES });
-    return E.right(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+    return E.right(inflateRawCapped(b));
   } catch (e) {
     const msg = describeThrown(e);
     return fail(classify(msg), `${where}: corrupt deflated data set (${msg})`, file, e);
@@ -304,14 +302,6 @@ const decodeDicomUnguarded = (
   }
 };
 
-/** Read one frame of a DICOM file (values in HU when the file carries a rescale). */
-export const readDicom = (file: string, options: DicomOptions = {}): E.Either<DataError, DicomImage> => {
-  const b = readBytes(file);
-  return E.isLeft(b) ? b : decodeDicom(b.right, { ...options, file });
-};
-
-export const readDicomOrThrow = (file: string, options: DicomOptions = {}): DicomImage => orThrow(readDicom(file, options));
-
 export interface DicomMaskOptions extends PixelOptions {
   /** Frame index (segment or slice) of a multi-frame SEG (default 0). */
   readonly frame?: number;
@@ -328,11 +318,3 @@ export const decodeDicomMask = (
   if (E.isLeft(img)) return img;
   return toBinaryMask(img.right, label(options.file, 'DICOM'), options.file, options.threshold !== undefined ? { maskThreshold: options.threshold } : {});
 };
-
-export const readDicomMask = (file: string, options: DicomMaskOptions = {}): E.Either<DataError, DicomImage> => {
-  const b = readBytes(file);
-  return E.isLeft(b) ? b : decodeDicomMask(b.right, { ...options, file });
-};
-
-export const readDicomMaskOrThrow = (file: string, options: DicomMaskOptions = {}): DicomImage =>
-  orThrow(readDicomMask(file, options));

@@ -18,7 +18,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { classCounts, withRelated } from './dataset.ts';
 import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
 import { checkFinitePixels, type PixelOptions } from './finite.ts';
-import { readImageFile, readMaskFile } from './image.ts';
+import { readImageFile, readMaskFile } from './files.ts';
 import { readManifestEntries, type EntryReadOptions, type ManifestEntry } from './manifest-entries.ts';
 import type { MaskOptions } from './mask.ts';
 import { excerpt } from './text.ts';

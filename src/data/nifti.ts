@@ -15,9 +15,9 @@
  */
 import * as nifti from 'nifti-reader-js';
 import * as E from 'fp-ts/lib/Either.js';
-import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
+import { DataError, describeThrown, fail, guard } from './errors.ts';
 import { checkFinitePixels, type PixelOptions } from './finite.ts';
-import { gunzip, isGzip, label, readBytes } from './io.ts';
+import { gunzip, isGzip, label } from './io.ts';
 import type { Image2D } from './types.ts';
 
 export interface NiftiOptions extends PixelOptions {
@@ -197,11 +197,3 @@ const decodeNiftiUnguarded = (
     return fail('unreadable', `${where}: cannot decode NIfTI image (${describeThrown(e)})`, file, e);
   }
 };
-
-/** Read one slice of a NIfTI file (.nii or .nii.gz). */
-export const readNifti = (file: string, options: NiftiOptions = {}): E.Either<DataError, NiftiImage> => {
-  const b = readBytes(file);
-  return E.isLeft(b) ? b : decodeNifti(b.right, { ...options, file });
-};
-
-export const readNiftiOrThrow = (file: string, options: NiftiOptions = {}): NiftiImage => orThrow(readNifti(file, options));

@@ -7,31 +7,17 @@ import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  cropAroundMask,
   DataError,
   phantom,
   readManifest,
-  resizeBilinear,
-  resizeMask,
-  windowHU,
   type Dataset,
-  type Image2D,
   type ManifestOptions,
   type PhantomOptions,
-} from '../data/index.ts';
+} from '../data/node.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { prepareSample, type PrepareOptions } from './prepare-sample.ts';
 
-export interface PrepareOptions {
-  /** Side of the square model input. */
-  readonly size: number;
-  /** CT window centre and width in HU (soft tissue: 40 / 400). */
-  readonly windowCenter?: number;
-  readonly windowWidth?: number;
-  /** Side of the crop around the mask's centroid, in source pixels; by default the whole image is resized. */
-  readonly crop?: number;
-  /** Whether images are in HU and need the CT window (phantom, DICOM); otherwise they are min-max scaled. */
-  readonly hounsfield?: boolean;
-}
+export type { PrepareOptions } from './prepare-sample.ts';
 
 export interface PreparedData {
   readonly dataset: Dataset;
@@ -42,17 +28,6 @@ export interface PreparedData {
   readonly size: number;
 }
 
-function minMax(img: Image2D): Image2D {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of img.data) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  const span = hi - lo || 1;
-  return { width: img.width, height: img.height, data: img.data.map((v) => (v - lo) / span) };
-}
-
 export function prepare(dataset: Dataset, options: PrepareOptions): E.Either<DataError, PreparedData> {
   const { size } = options;
   const n = dataset.samples.length;
@@ -61,18 +36,9 @@ export function prepare(dataset: Dataset, options: PrepareOptions): E.Either<Dat
   const plane = size * size;
   for (let i = 0; i < n; i++) {
     const s = dataset.samples[i]!;
-    let image = s.image;
-    let mask = s.mask;
-    if (options.crop !== undefined) {
-      const fill = options.hounsfield === false ? 0 : -1000;
-      const cropped = cropAroundMask(image, mask, { width: options.crop, fill });
-      if (E.isLeft(cropped)) return cropped;
-      image = cropped.right.image;
-      mask = cropped.right.mask;
-    }
-    const windowed = options.hounsfield === false ? minMax(image) : windowHU(image, { center: options.windowCenter ?? 40, width: options.windowWidth ?? 400 });
-    const img = windowed.width === size && windowed.height === size ? windowed : resizeBilinear(windowed, size, size);
-    const msk = mask.width === size && mask.height === size ? mask : resizeMask(mask, size, size);
+    const one = prepareSample(s.image, s.mask, options);
+    if (E.isLeft(one)) return one;
+    const { image: img, mask: msk } = one.right;
     buf.set(img.data, (2 * i) * plane);
     buf.set(msk.data, (2 * i + 1) * plane);
   }

@@ -4,19 +4,19 @@
  * A checkpoint records the settings, data fingerprint and split it was trained with, and explain
  * uses exactly those: an option that contradicts them is refused, never silently applied.
  */
-import { loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CnnParams, type SplitMetrics } from '../nn/index.ts';
+import { loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CheckpointData, type CnnParams, type Dataset, type SplitMetrics } from '../nn/node.ts';
 import type { ReportJson } from '../report/schema.ts';
 import { assembleReport } from './assemble.ts';
-import { splitForSeed, subset, type SeedSplit } from './data.ts';
+import { splitForSeed, subset, type ExperimentData, type SeedSplit } from './data.ts';
 import { ExperimentError } from './errors.ts';
 import { drawExamples } from './examples.ts';
 import { makeDir, nonEmptyDir } from './files.ts';
 import { planExperiment, type Environment } from './context.ts';
 import { describeData, type JobResult, RESULT_VERSION } from './job.ts';
 import { measure, summariseMeasurement } from './measure.ts';
-import { modelFromConfig } from './model.ts';
+import { modelFromConfig, type ExperimentModel } from './model.ts';
 import { defaultExperimentOptions, validateOptions, type ExperimentOptions } from './options.ts';
-import { settingDifferences } from './plan.ts';
+import { settingDifferences, type Plan } from './plan.ts';
 import type { ProgressSink } from './progress.ts';
 import { trainJob, CHECKPOINT_FILE, type JobMeta } from './train-job.ts';
 import { join } from 'node:path';
@@ -76,8 +76,24 @@ export interface ExplainResult {
   readonly report: ReportJson;
 }
 
-/** Measures a trained checkpoint on the test split of the data and seed it was trained with. */
-export async function explainCheckpoint(file: string, explicit: Partial<ExperimentOptions>, runtime: Pick<ExperimentOptions, 'out'>, progress: ProgressSink, env: Environment): Promise<ExplainResult> {
+/** A trained checkpoint with what it was trained on: its options, data, plan, split and kept params. */
+export interface TrainedCheckpoint {
+  readonly meta: JobMeta;
+  readonly options: ExperimentOptions;
+  readonly data: ExperimentData;
+  readonly plan: Plan;
+  readonly split: SeedSplit;
+  readonly model: ExperimentModel;
+  readonly loaded: CheckpointData<CnnParams>;
+  /** The kept epoch's params (restoreBest), else the last epoch's. */
+  readonly params: CnnParams;
+  readonly selectedEpoch: number;
+  readonly test: Dataset;
+  readonly ids: readonly string[];
+}
+
+/** Loads a checkpoint of fgflow train or experiment, refusing one whose data or split cannot be rebuilt as it was trained. */
+export async function loadTrainedCheckpoint(file: string, explicit: Partial<ExperimentOptions>, runtime: Pick<ExperimentOptions, 'out'>, env: Pick<Environment, 'numerics'>): Promise<TrainedCheckpoint> {
   const header = await readCheckpointHeader(file).catch((e: unknown) => {
     throw new ExperimentError('mismatch', `${file}: not a readable checkpoint (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   });
@@ -86,17 +102,25 @@ export async function explainCheckpoint(file: string, explicit: Partial<Experime
   // One model's report: no sanity-check or ablation jobs belong to it.
   const o: ExperimentOptions = { ...optionsOf(file, meta, explicit), ...runtime, resume: false, force: false, sanity: false, ablateReward: false };
   validateOptions(o);
-  const seed = meta.seed;
   const { data, plan } = planExperiment(o, { numerics: String(meta.settings.numerics ?? env.numerics) });
-  const job = plan.jobs[0]!;
-  const split = splitForSeed(data.prepared.labels, seed, o);
+  const split = splitForSeed(data.prepared.labels, meta.seed, o);
   checkTrainedOn(file, meta, data.fingerprint, split);
   const model = modelFromConfig(header.model, file);
   const loaded = await loadCheckpoint<CnnParams>(file, { model });
-  const test = subset(data.prepared, split.test);
-  const ids = split.test.map((i) => data.prepared.ids[i]!);
-  const selectedEpoch = loaded.state.bestEpoch?.epoch ?? Math.max(0, loaded.state.epoch - 1);
-  const params = loaded.state.bestEpoch?.params ?? loaded.state.params;
+  return {
+    meta, options: o, data, plan, split, model, loaded,
+    params: loaded.state.bestEpoch?.params ?? loaded.state.params,
+    selectedEpoch: loaded.state.bestEpoch?.epoch ?? Math.max(0, loaded.state.epoch - 1),
+    test: subset(data.prepared, split.test),
+    ids: split.test.map((i) => data.prepared.ids[i]!),
+  };
+}
+
+/** Measures a trained checkpoint on the test split of the data and seed it was trained with. */
+export async function explainCheckpoint(file: string, explicit: Partial<ExperimentOptions>, runtime: Pick<ExperimentOptions, 'out'>, progress: ProgressSink, env: Environment): Promise<ExplainResult> {
+  const { meta, options: o, data, plan, split, model, loaded, params, selectedEpoch, test, ids } = await loadTrainedCheckpoint(file, explicit, runtime, env);
+  const seed = meta.seed;
+  const job = plan.jobs[0]!;
   const m = measure({ model, params, test, ids, seed, options: o, progress });
   const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
   const result: JobResult = {

@@ -24,7 +24,7 @@ import {
   type Optimizer,
   type SplitMetrics,
   type TrainState,
-} from '../nn/index.ts';
+} from '../nn/node.ts';
 import * as random from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { subset, type ExperimentData, type SeedSplit } from './data.ts';

@@ -1,7 +1,7 @@
 /**
  * fgflow's neural networks: layers as pure functions, the paper's CNN, losses, metrics,
- * optimisers as state transitions, training, and checkpoints. Entry points: `paperCnn(config)`
- * and `train(options)`.
+ * optimisers as state transitions, training, and checkpoints as bytes (node.ts adds them as files).
+ * Entry points: `paperCnn(config)` and `train(options)`.
  */
 export {
   conv2d, avgPool2d, elu, relu, sigmoid, dense, flatten, sequential, toModel,
@@ -28,7 +28,7 @@ export {
 } from './train.ts';
 export { gatherBatch, predict, scoreLogits, checkDataset, type Dataset, type Batch, type SplitMetrics } from './batches.ts';
 export {
-  saveCheckpoint, loadCheckpoint, readCheckpointHeader, encodeCheckpoint, decodeCheckpoint, decodeHeader, CHECKPOINT_MAGIC, CHECKPOINT_VERSION,
+  encodeCheckpoint, decodeCheckpoint, decodeHeader, CHECKPOINT_MAGIC, CHECKPOINT_VERSION,
   type CheckpointData, type CheckpointHeader, type TensorEntry, type LoadExpectation,
 } from './checkpoint.ts';
 export { ConfigError, LabelError, DataError, CheckpointError, type DataErrorCode, type CheckpointErrorCode } from './errors.ts';

@@ -1,7 +1,7 @@
 /** `fgflow phantom --out DIR`: writes the synthetic phantom as files any loader reads back. */
 import * as E from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
-import { phantom, writeManifest, writePng, type ManifestEntry, type PhantomOptions } from '../../data/index.ts';
+import { phantom, writeManifest, writePng, type ManifestEntry, type PhantomOptions } from '../../data/node.ts';
 import { ExperimentError } from '../../experiment/errors.ts';
 import { ioError, makeDir, nonEmptyDir, writeFileAtomic } from '../../experiment/files.ts';
 import type { ProgressSink } from '../progress.ts';
