@@ -227,17 +227,17 @@ describe('conv2d', () => {
 });
 
 const poolArb = fc
-    .record({
-      n: fc.integer({ min: 1, max: 2 }),
-      c: fc.integer({ min: 1, max: 3 }),
-      size: fc.integer({ min: 1, max: 4 }),
-      stride: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
-      eh: fc.integer({ min: 0, max: 6 }),
-      ew: fc.integer({ min: 0, max: 6 }),
-      seed: seedArb,
-      dt: dtypeArb,
-    })
-    .map((g) => ({ ...g, h: g.size + g.eh, w: g.size + g.ew }));
+  .record({
+    n: fc.integer({ min: 1, max: 2 }),
+    c: fc.integer({ min: 1, max: 3 }),
+    size: fc.integer({ min: 1, max: 4 }),
+    stride: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+    eh: fc.integer({ min: 0, max: 6 }),
+    ew: fc.integer({ min: 0, max: 6 }),
+    seed: seedArb,
+    dt: dtypeArb,
+  })
+  .map((g) => ({ ...g, h: g.size + g.eh, w: g.size + g.ew }));
 
 describe('avgPool2d', () => {
   it('averages size×size windows at the stride (default: the size), dropping windows that overrun', () => {
