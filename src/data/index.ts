@@ -11,6 +11,7 @@ export {
   DEFAULT_PHANTOM_WEIGHTS,
   DEFAULT_PREVALENCE,
   PHANTOM_FEATURE_DEFINITIONS,
+  PHANTOM_FIELD_OF_VIEW_MM,
 } from './phantom.ts';
 export type { PhantomOptions, PhantomRule } from './phantom.ts';
 export { windowHU, maskCentroid, cropAt, cropAroundMask, resizeBilinear, resizeMask, binarize } from './window.ts';

@@ -67,11 +67,11 @@ function oneExample(input: ExampleInput, f: BatchFunction, images: Tensor, masks
   const sample: SampleBatch = { images: img as SampleBatch['images'], masks: msk as SampleBatch['masks'], ids: [id] };
   const single: BatchFunction = (x) => f(x, [row]);
   const gradF = grad((x: Tensor) => single(x as never, [0]))(img as Tensor) as Tensor;
-  const features = featureSet(o.features);
+  const features = featureSet(o.features, o.spacing);
   const [al] = alignmentBatch(single, features, sample, { returnPerp: true });
   const [fl] = flowAlignmentBatch(single, features, sample, { integrator: o.integrator, maxSteps: o.flowSteps, returnPath: true });
   const gImages = o.features.map((name, i) => {
-    const g = grad((x: Tensor) => FEATURES[name]!(x as never, mask2 as never))(image2 as Tensor) as Tensor;
+    const g = grad((x: Tensor) => features[name]!(x as never, mask2 as never))(image2 as Tensor) as Tensor;
     return image(`∇ ${name}`, g, 'diverging', { caption: `S = ${(al!.S[i] ?? 0).toFixed(3)}` });
   });
   return {

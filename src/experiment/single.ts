@@ -12,7 +12,7 @@ import { ExperimentError } from './errors.ts';
 import { drawExamples } from './examples.ts';
 import { makeDir, nonEmptyDir } from './files.ts';
 import { planExperiment, type Environment } from './context.ts';
-import { describeData, type JobResult, RESULT_VERSION } from './job.ts';
+import { describeData, type JobResult, RESULT_VERSION, withSpacing } from './job.ts';
 import { measure, summariseMeasurement } from './measure.ts';
 import { modelFromConfig } from './model.ts';
 import { defaultExperimentOptions, validateOptions, type ExperimentOptions } from './options.ts';
@@ -97,7 +97,7 @@ export async function explainCheckpoint(file: string, explicit: Partial<Experime
   const ids = split.test.map((i) => data.prepared.ids[i]!);
   const selectedEpoch = loaded.state.bestEpoch?.epoch ?? Math.max(0, loaded.state.epoch - 1);
   const params = loaded.state.bestEpoch?.params ?? loaded.state.params;
-  const m = measure({ model, params, test, ids, seed, options: o, progress });
+  const m = measure({ model, params, test, ids, seed, options: withSpacing(o, data), progress });
   const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
   const result: JobResult = {
     version: RESULT_VERSION,
@@ -115,7 +115,7 @@ export async function explainCheckpoint(file: string, explicit: Partial<Experime
       trainSeconds: 0,
     },
     ceilings: job.lambda === 0 ? ceilingsFor(data.prepared.dataset, split) : [],
-    examples: o.examples > 0 ? drawExamples({ model, params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: o }) : [],
+    examples: o.examples > 0 ? drawExamples({ model, params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: withSpacing(o, data) }) : [],
     backend: env.backend,
   };
   const report = assembleReport({ settings: { ...plan.settings, checkpoint: file }, results: [result], timing: { totalSeconds: m.seconds } });
