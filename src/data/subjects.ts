@@ -19,6 +19,7 @@ import { decodeRtStruct, RTSTRUCT_SOP_CLASS, selectRois, type Roi, type RoiSelec
 import { assembleSeries, type SeriesSlice } from './series.ts';
 import { chooseSlices, sliceAreas, type SliceChoice } from './slice-choice.ts';
 import type { Image2D } from './types.ts';
+import { resizeBilinear, resizeMask } from './window.ts';
 import { canonicalOrientation, reorient, volumeSlice, type Volume, type VolumeGeometry } from './volume.ts';
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -190,4 +191,53 @@ export function subjectSlices(subject: SubjectVolume, choice: SliceChoice): Subj
     mask: { width: w, height: h, data: volumeSlice({ size: subject.image.size, data: subject.mask }, k) },
     spacing: [subject.image.spacing[1], subject.image.spacing[0]],
   }));
+}
+
+/** The subject folders of a DICOM root (its immediate subfolders, as TCIA lays out patients), sorted. */
+export function listDicomSubjects(root: string): E.Either<DataError, { id: string; dir: string }[]> {
+  try {
+    const dirs = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    if (dirs.length === 0) return fail('empty-dataset', `${root}: no subject folders (one folder per patient)`, root);
+    return E.right(dirs.map((id) => ({ id, dir: path.join(root, id) })));
+  } catch (e) {
+    return fail('missing-file', `cannot list ${root}: ${describeThrown(e)}`, root, e);
+  }
+}
+
+/** A NIfTI file's subject id: its name without .nii/.nii.gz and without nnU-Net's channel suffix (_0000). */
+export const niftiSubjectId = (file: string): string => path.basename(file).replace(/\.nii(\.gz)?$/i, '').replace(/_\d{4}$/, '');
+
+/** Images and masks paired by subject id (niftiSubjectId); an image without a mask is listed with `mask` undefined. */
+export function pairNiftiSubjects(imagesDir: string, masksDir: string): E.Either<DataError, { id: string; image: string; mask?: string }[]> {
+  const list = (dir: string): E.Either<DataError, string[]> => {
+    try {
+      return E.right(fs.readdirSync(dir).filter((f) => /\.nii(\.gz)?$/i.test(f)).sort().map((f) => path.join(dir, f)));
+    } catch (e) {
+      return fail('missing-file', `cannot list ${dir}: ${describeThrown(e)}`, dir, e);
+    }
+  };
+  const images = list(imagesDir);
+  if (E.isLeft(images)) return images;
+  const masks = list(masksDir);
+  if (E.isLeft(masks)) return masks;
+  if (images.right.length === 0) return fail('empty-dataset', `${imagesDir}: no .nii or .nii.gz files`, imagesDir);
+  const maskOf = new Map(masks.right.map((m) => [niftiSubjectId(m), m]));
+  return E.right(images.right.map((image) => {
+    const id = niftiSubjectId(image);
+    const mask = maskOf.get(id);
+    return { id, image, ...(mask ? { mask } : {}) };
+  }));
+}
+
+/** A slice resampled to square pixels of `mm` (bilinear for the image, the mask kept binary), its spacing updated. */
+export function resampleSlice(s: SubjectSlice, mm: number): SubjectSlice {
+  const width = Math.max(1, Math.round((s.image.width * s.spacing[1]) / mm));
+  const height = Math.max(1, Math.round((s.image.height * s.spacing[0]) / mm));
+  if (width === s.image.width && height === s.image.height) return s;
+  return {
+    ...s,
+    image: resizeBilinear(s.image, width, height),
+    mask: resizeMask(s.mask, width, height),
+    spacing: [(s.image.height * s.spacing[0]) / height, (s.image.width * s.spacing[1]) / width],
+  };
 }

@@ -4,13 +4,16 @@
  * A checkpoint records the settings, data fingerprint and split it was trained with, and explain
  * uses exactly those: an option that contradicts them is refused, never silently applied.
  */
-import { loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CnnParams, type SplitMetrics } from '../nn/index.ts';
+import { readFileSync } from 'node:fs';
+import { slice } from '../ad/ops.ts';
+import { binaryLogit, fromOnnx, loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CnnParams, type OnnxParams, type SplitMetrics } from '../nn/index.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import type { ReportJson } from '../report/schema.ts';
 import { assembleReport } from './assemble.ts';
 import { splitForSeed, subset, type SeedSplit } from './data.ts';
 import { ExperimentError } from './errors.ts';
 import { drawExamples } from './examples.ts';
-import { makeDir, nonEmptyDir } from './files.ts';
+import { ioError, makeDir, nonEmptyDir } from './files.ts';
 import { planExperiment, type Environment } from './context.ts';
 import { describeData, type JobResult, RESULT_VERSION, withSpacing } from './job.ts';
 import { measure, summariseMeasurement } from './measure.ts';
@@ -122,3 +125,58 @@ export async function explainCheckpoint(file: string, explicit: Partial<Experime
   return { result, report };
 }
 
+
+/**
+ * Measures a model trained elsewhere (an ONNX file) on the test split of `--seed` of the data, the
+ * same subjects fgflow's own models are measured on. Its input is [N, C, H, W] with H = W = --size:
+ * C = 2 takes the prepared [windowed CT, mask] channels, C = 1 the windowed CT alone (the mask still
+ * defines the features). The logit is read as nn.binaryLogit says; gradients are taken with
+ * respect to the CT channel, as for every fgflow model.
+ */
+export async function explainOnnx(file: string, options: ExperimentOptions, progress: ProgressSink, env: Environment): Promise<ExplainResult> {
+  const seed = options.seeds[0] ?? 0;
+  const o: ExperimentOptions = { ...options, lambdas: [0], seeds: [seed], sanity: false, ablateReward: false, resume: false, force: false };
+  validateOptions(o);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw ioError('read the ONNX model', file, e);
+  }
+  const onnx = fromOnnx(bytes, { source: file });
+  const dims = onnx.inputs[0]!.dims;
+  const channels = dims?.[1];
+  if (!dims || dims.length !== 4 || (channels !== 1 && channels !== 2)) throw new ExperimentError('usage', `${file}: the model's input '${onnx.inputs[0]!.name}' must be [N, 1 or 2, H, W] (the CT, or [CT, mask]), got [${dims?.map((d) => d ?? '?').join(', ') ?? 'no shape'}]`);
+  const side = [dims[2], dims[3]].find((d) => typeof d === 'number' && d !== o.size);
+  if (side !== undefined) throw new ExperimentError('usage', `${file}: the model takes ${dims[2]}×${dims[3]} images; pass --size ${dims[2]} (and a --crop that suits it)`);
+  const logit = binaryLogit(onnx);
+  const model = { init: logit.init, apply: (p: OnnxParams, x: never) => logit.apply(p, (channels === 1 ? imageChannel(x) : x) as never) };
+  const { data, plan } = planExperiment(o, env);
+  const job = plan.jobs[0]!;
+  const split = splitForSeed(data.prepared.labels, seed, o);
+  const test = subset(data.prepared, split.test);
+  const ids = split.test.map((i) => data.prepared.ids[i]!);
+  const m = measure({ model, params: onnx.params, test, ids, seed, options: withSpacing(o, data), progress });
+  const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
+  const result: JobResult = {
+    version: RESULT_VERSION,
+    job,
+    planFingerprint: plan.fingerprint,
+    settings: plan.settings,
+    dataFingerprint: plan.dataFingerprint,
+    data: describeData(data),
+    split: { train: split.train.length, validation: split.validation.length, test: split.test.length, testPositives: positives(split.test), validationPositives: positives(split.validation) },
+    run: { seed, ...summariseMeasurement(m, o), selectedEpoch: 0, history: [], trainSeconds: 0 },
+    ceilings: ceilingsFor(data.prepared.dataset, split),
+    examples: o.examples > 0 ? drawExamples({ model, params: onnx.params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: withSpacing(o, data) }) : [],
+    backend: env.backend,
+  };
+  const report = assembleReport({ settings: { ...plan.settings, onnx: file, onnxReadout: logit.readout, onnxInput: channels === 2 ? '[windowed CT, mask]' : 'windowed CT' }, results: [result], timing: { totalSeconds: m.seconds } });
+  return { result, report };
+}
+
+/** Channel 0 of x [N, C, H, W] as [N, 1, H, W]. */
+function imageChannel(x: Tensor): Tensor {
+  const [n, , h, w] = x.shape as readonly number[] as [number, number, number, number];
+  return slice(x as never, [0, 0, 0, 0], [n, 1, h, w]) as Tensor;
+}

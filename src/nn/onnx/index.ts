@@ -3,3 +3,4 @@ export { fromOnnx, type OnnxModel, type OnnxParams, type OnnxImportOptions } fro
 export { decodeOnnx, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo, type OnnxAttribute } from './decode.ts';
 export { OnnxError, type OnnxErrorCode } from './errors.ts';
 export { SUPPORTED_OPS } from './ops/index.ts';
+export { binaryLogit, type BinaryLogitModel } from './logit.ts';

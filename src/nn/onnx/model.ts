@@ -35,8 +35,12 @@ export interface OnnxModel extends Model<OnnxParams> {
   readonly ops: readonly string[];
   readonly opset: number;
   readonly producer: string;
-  /** The op of the node that produces the first output (e.g. 'Gemm', 'Sigmoid', 'Softmax'). */
-  readonly outputOp: string;
+  /** The value `apply` returns (the graph's first output unless `withOutput` chose another). */
+  readonly output: string;
+  /** The node that produces `output`: its op (e.g. 'Gemm', 'Sigmoid', 'Softmax') and inputs. */
+  readonly outputNode?: { readonly op: string; readonly inputs: readonly string[] };
+  /** The same model with `apply` returning another value of the graph (e.g. the logits before a final Softmax). */
+  withOutput(name: string): OnnxModel;
   /** Every output of the graph, given every input by name. */
   run(params: OnnxParams, inputs: Readonly<Record<string, Tensor>>): Record<string, Tensor>;
 }
@@ -54,6 +58,7 @@ function checkNodes(graph: OnnxGraph): void {
   const absent = graph.outputs.find((o) => !defined.has(o.name));
   if (absent) throw new OnnxError('onnx:bad-graph', `${graph.source}: graph output '${absent.name}' is produced by no node`);
   if (graph.inputs.length === 0) throw new OnnxError('onnx:bad-graph', `${graph.source}: the graph has no input`);
+  if (graph.outputs.length === 0) throw new OnnxError('onnx:bad-graph', `${graph.source}: the graph has no output`);
 }
 
 function checkInput(graph: OnnxGraph, info: OnnxValueInfo, x: unknown, dtype: string): Tensor {
@@ -92,7 +97,11 @@ export function fromOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): On
   checkNodes(graph);
   const params = paramsOf(graph, dtype);
   const fixed = new Map<string, Value>([...graph.initializers].filter(([, t]) => t.kind === 'int').map(([name, t]) => [name, constantValue(t, dtype)]));
-  const run = (p: OnnxParams, inputs: Readonly<Record<string, Tensor>>): Record<string, Tensor> => {
+  return build(graph, params, fixed, dtype, graph.outputs[0]!.name);
+}
+
+function build(graph: OnnxGraph, params: OnnxParams, fixed: ReadonlyMap<string, Value>, dtype: 'f32' | 'f64', output: string): OnnxModel {
+  const evaluate = (p: OnnxParams, inputs: Readonly<Record<string, Tensor>>, names: readonly string[]): Record<string, Tensor> => {
     const env = new Map<string, Value>(fixed);
     for (const name of Object.keys(params)) {
       const v = p[name];
@@ -101,14 +110,15 @@ export function fromOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): On
     }
     for (const info of graph.inputs) env.set(info.name, checkInput(graph, info, inputs[info.name], dtype));
     for (const node of graph.nodes) runNode(node, env, graph.opset, dtype);
-    return Object.fromEntries(graph.outputs.map((o) => {
-      const v = env.get(o.name);
-      if (!(v instanceof Tensor)) throw new OnnxError('onnx:unsupported', `${graph.source}: output '${o.name}' is an integer tensor, not a float one`);
-      return [o.name, v];
+    return Object.fromEntries(names.map((name) => {
+      const v = env.get(name);
+      if (!(v instanceof Tensor)) throw new OnnxError('onnx:unsupported', `${graph.source}: output '${name}' is an integer tensor, not a float one`);
+      return [name, v];
     }));
   };
   const first = graph.inputs[0]!.name;
-  const output = graph.outputs[0]!.name;
+  const producer = graph.nodes.find((n) => n.outputs.includes(output));
+  const known = new Set([...graph.nodes.flatMap((n) => n.outputs), ...graph.inputs.map((i) => i.name)]);
   return {
     params,
     dtype,
@@ -117,9 +127,14 @@ export function fromOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): On
     ops: [...new Set(graph.nodes.map((n) => n.op))].sort(),
     opset: graph.opset,
     producer: graph.producer,
-    outputOp: graph.nodes.find((n) => n.outputs.includes(output))?.op ?? '',
-    run,
+    output,
+    ...(producer ? { outputNode: { op: producer.op, inputs: producer.inputs } } : {}),
+    withOutput: (name) => {
+      if (!known.has(name)) throw new OnnxError('onnx:bad-graph', `${graph.source}: the graph has no value '${name}'`);
+      return build(graph, params, fixed, dtype, name);
+    },
+    run: (p, inputs) => evaluate(p, inputs, graph.outputs.map((o) => o.name)),
     init: (_key: Key) => params,
-    apply: (p, x) => run(p, { [first]: x as Tensor })[output]!,
+    apply: (p, x) => evaluate(p, { [first]: x as Tensor }, [output])[output]!,
   };
 }
