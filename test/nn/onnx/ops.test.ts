@@ -197,3 +197,19 @@ describe('models the importer refuses', () => {
     expect(() => dilated.apply(dilated.params, f64([2, 2, 7, 6]))).toThrow(expect.objectContaining({ code: 'onnx:unsupported', message: expect.stringMatching(/\(Conv\): dilations \[2, 2\] are not supported/) }));
   });
 });
+
+describe('the logit fgflow interprets', () => {
+  it('steps over a final Sigmoid or Softmax, and reads two class scores as z₁ − z₀', () => {
+    const x = f64([3, 2]);
+    const sig = nn.binaryLogit(nn.fromOnnx(onnxBytes({ nodes: [{ op: 'Gemm', inputs: ['x', 'w'], outputs: ['z'], attributes: { transB: 1 } }, { op: 'Sigmoid', inputs: ['z'], outputs: ['p'] }], inputs: [{ name: 'x', dims: [3, 2] }], outputs: ['p'], initializers: { w: { dims: [1, 2], floats: [0.5, -1] } } }), { dtype: 'f64' }));
+    expectSame(sig.apply(sig.init(F.random.key(0)) as never, x as never) as Tensor, T(F.matmulT(x, Tensor.fromBuffer([1, 2], 'f64', Float64Array.of(0.5, -1)), { transB: true })));
+    expect(sig.readout).toMatch(/^'z' \(before Sigmoid\)/);
+    const two = nn.binaryLogit(nn.fromOnnx(onnxBytes({ nodes: [{ op: 'Gemm', inputs: ['x', 'w'], outputs: ['z'], attributes: { transB: 1 } }, { op: 'Softmax', inputs: ['z'], outputs: ['p'], attributes: { axis: 1 } }], inputs: [{ name: 'x', dims: [3, 2] }], outputs: ['p'], initializers: { w: { dims: [2, 2], floats: [1, 0, 0, 1] } } }), { dtype: 'f64' }));
+    expectSame(two.apply(two.init(F.random.key(0)) as never, x as never) as Tensor, T(F.sub(F.slice(x as never, [0, 1], [3, 1]), F.slice(x as never, [0, 0], [3, 1]) as never)));
+  });
+
+  it('an output of three scores per sample gets onnx:unsupported naming the output', () => {
+    const three = nn.binaryLogit(nn.fromOnnx(singleNode('Relu', [2, 3]), { dtype: 'f64' }));
+    expect(() => three.apply(three.init(F.random.key(0)) as never, f64([2, 3]) as never)).toThrow(/output 'y' has 3 values per sample; fgflow interprets a binary classifier/);
+  });
+});
