@@ -393,10 +393,14 @@ export const CONSTANT_CASES: readonly ConstantCase[] = [
   comparison('notEqual', notEqual),
   { primitive: 'sign', sample: shape().chain((s) => fc.tuple(tensorOf(s, dyadic()))), apply: ([x]) => sign(x!) },
   {
-    // Dyadic values tie often: the first maximum of a window is the one recorded.
+    // Dyadic values tie often: the first maximum of a window is the one recorded. 2×2 windows at
+    // stride 1 over x padded by one row and column keep x's shape, as the constant checks need.
     primitive: 'maxPool2dArgmax',
     sample: poolConfig().chain((g) => fc.tuple(tensorOf([g.n, g.c, g.h, g.w], dyadic()))),
-    apply: ([x]) => maxPool2dArgmax(x!, poolParams('maxPool2dArgmax', x!.shape, Math.min(2, x!.shape[2]!, x!.shape[3]!), 1)),
+    apply: ([x]) => {
+      const padded = pad(x as never, [[0, 0], [0, 0], [0, 1], [0, 1]]) as Tensor;
+      return maxPool2dArgmax(padded, poolParams('maxPool2dArgmax', padded.shape, 2, 1));
+    },
   },
   { primitive: 'stopGradient', sample: shape().chain((s) => fc.tuple(tensorOf(s, real(-2, 2)))), apply: ([x]) => stopGradient(x!) },
 ];
