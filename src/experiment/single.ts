@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { slice } from '../ad/ops.ts';
-import { binaryLogit, fromOnnx, loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CnnParams, type OnnxParams, type SplitMetrics } from '../nn/index.ts';
+import { binaryLogit, fromOnnx, loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CnnParams, type Model, type OnnxParams, type SplitMetrics } from '../nn/index.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { ReportJson } from '../report/schema.ts';
 import { assembleReport } from './assemble.ts';
@@ -74,6 +74,41 @@ function checkTrainedOn(file: string, meta: JobMeta, dataFingerprint: string, sp
   if (!same(meta.split.test, split.test) || !same(meta.split.train, split.train)) throw new ExperimentError('mismatch', `${file}: the split of seed ${meta.seed} differs from the one it was trained with`);
 }
 
+interface Measured {
+  readonly o: ExperimentOptions;
+  readonly plan: ReturnType<typeof planExperiment>['plan'];
+  readonly job: JobResult['job'];
+  readonly data: ReturnType<typeof planExperiment>['data'];
+  readonly split: SeedSplit;
+  readonly model: Model<any>;
+  readonly params: unknown;
+  readonly m: ReturnType<typeof measure>;
+  readonly selectedEpoch: number;
+  readonly history: JobResult['run']['history'];
+  readonly backend: Environment['backend'];
+}
+
+/** The job result of a model measured on its seed's test split (explain: a checkpoint, or an ONNX model). */
+function measuredResult({ o, plan, job, data, split, model, params, m, selectedEpoch, history, backend }: Measured): JobResult {
+  const seed = o.seeds[0]!;
+  const test = subset(data.prepared, split.test);
+  const ids = split.test.map((i) => data.prepared.ids[i]!);
+  const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
+  return {
+    version: RESULT_VERSION,
+    job,
+    planFingerprint: plan.fingerprint,
+    settings: plan.settings,
+    dataFingerprint: plan.dataFingerprint,
+    data: describeData(data),
+    split: { train: split.train.length, validation: split.validation.length, test: split.test.length, testPositives: positives(split.test), validationPositives: positives(split.validation) },
+    run: { seed, ...summariseMeasurement(m, o), selectedEpoch, history, trainSeconds: 0 },
+    ceilings: job.lambda === 0 ? ceilingsFor(data.prepared.dataset, split) : [],
+    examples: o.examples > 0 ? drawExamples({ model, params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: withSpacing(o, data) }) : [],
+    backend,
+  };
+}
+
 export interface ExplainResult {
   readonly result: JobResult;
   readonly report: ReportJson;
@@ -101,26 +136,8 @@ export async function explainCheckpoint(file: string, explicit: Partial<Experime
   const selectedEpoch = loaded.state.bestEpoch?.epoch ?? Math.max(0, loaded.state.epoch - 1);
   const params = loaded.state.bestEpoch?.params ?? loaded.state.params;
   const m = measure({ model, params, test, ids, seed, options: withSpacing(o, data), progress });
-  const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
-  const result: JobResult = {
-    version: RESULT_VERSION,
-    job,
-    planFingerprint: plan.fingerprint,
-    settings: plan.settings,
-    dataFingerprint: plan.dataFingerprint,
-    data: describeData(data),
-    split: { train: split.train.length, validation: split.validation.length, test: split.test.length, testPositives: positives(split.test), validationPositives: positives(split.validation) },
-    run: {
-      seed,
-      ...summariseMeasurement(m, o),
-      selectedEpoch,
-      history: loaded.state.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, trainBalancedAccuracy: h.train?.balancedAccuracy ?? 0, validationBalancedAccuracy: h.validation?.balancedAccuracy ?? 0, validationAuc: h.validation?.auc ?? null, validationLoss: h.validation?.bce ?? 0 })),
-      trainSeconds: 0,
-    },
-    ceilings: job.lambda === 0 ? ceilingsFor(data.prepared.dataset, split) : [],
-    examples: o.examples > 0 ? drawExamples({ model, params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: withSpacing(o, data) }) : [],
-    backend: env.backend,
-  };
+  const history = loaded.state.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, trainBalancedAccuracy: h.train?.balancedAccuracy ?? 0, validationBalancedAccuracy: h.validation?.balancedAccuracy ?? 0, validationAuc: h.validation?.auc ?? null, validationLoss: h.validation?.bce ?? 0 }));
+  const result = measuredResult({ o, plan, job, data, split, model, params, m, selectedEpoch, history, backend: env.backend });
   const report = assembleReport({ settings: { ...plan.settings, checkpoint: file }, results: [result], timing: { totalSeconds: m.seconds } });
   return { result, report };
 }
@@ -157,20 +174,7 @@ export async function explainOnnx(file: string, options: ExperimentOptions, prog
   const test = subset(data.prepared, split.test);
   const ids = split.test.map((i) => data.prepared.ids[i]!);
   const m = measure({ model, params: onnx.params, test, ids, seed, options: withSpacing(o, data), progress });
-  const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
-  const result: JobResult = {
-    version: RESULT_VERSION,
-    job,
-    planFingerprint: plan.fingerprint,
-    settings: plan.settings,
-    dataFingerprint: plan.dataFingerprint,
-    data: describeData(data),
-    split: { train: split.train.length, validation: split.validation.length, test: split.test.length, testPositives: positives(split.test), validationPositives: positives(split.validation) },
-    run: { seed, ...summariseMeasurement(m, o), selectedEpoch: 0, history: [], trainSeconds: 0 },
-    ceilings: ceilingsFor(data.prepared.dataset, split),
-    examples: o.examples > 0 ? drawExamples({ model, params: onnx.params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: withSpacing(o, data) }) : [],
-    backend: env.backend,
-  };
+  const result = measuredResult({ o, plan, job, data, split, model, params: onnx.params, m, selectedEpoch: 0, history: [], backend: env.backend });
   const report = assembleReport({ settings: { ...plan.settings, onnx: file, onnxReadout: logit.readout, onnxInput: channels === 2 ? '[windowed CT, mask]' : 'windowed CT' }, results: [result], timing: { totalSeconds: m.seconds } });
   return { result, report };
 }
