@@ -10,6 +10,8 @@ import { DataError, describeThrown, fail, orThrow } from './errors.ts';
 import { decodeIdx, encodeIdx, type IdxArray } from './idx.ts';
 import { decodeImage, type ImageFileOptions, type MaskFileOptions } from './image.ts';
 import { decodeNifti, type NiftiImage, type NiftiOptions } from './nifti.ts';
+import { decodeNiftiVolume, type NiftiVolume, type NiftiVolumeOptions } from './nifti-volume.ts';
+import { decodeRtStruct, type RtStruct } from './rtstruct.ts';
 import { decodePng, encodePng, type PngImage, type PngReadOptions, type PngWriteOptions } from './png.ts';
 import type { Image2D } from './types.ts';
 
@@ -100,3 +102,10 @@ export const readMaskFile = (file: string, options: MaskFileOptions = {}): E.Eit
 
 export const readImageFileOrThrow = orThrowing(readImageFile);
 export const readMaskFileOrThrow = orThrowing(readMaskFile);
+
+/** A NIfTI volume in the canonical orientation (nifti-volume.ts), read from a file. */
+export const readNiftiVolume: (file: string, options?: NiftiVolumeOptions) => E.Either<DataError, NiftiVolume> = fromFile(decodeNiftiVolume);
+export const readNiftiVolumeOrThrow = orThrowing(readNiftiVolume);
+/** An RTSTRUCT's ROIs and contours (rtstruct.ts), read from a file. */
+export const readRtStruct: (file: string) => E.Either<DataError, RtStruct> = (file) => fromFile(decodeRtStruct)(file, {});
+export const readRtStructOrThrow = orThrowing(readRtStruct);

@@ -61,7 +61,7 @@ const decodeAs = (format: ImageFormat, bytes: Uint8Array, file: string, options:
   switch (format) {
     case 'dicom':
       // A mask keeps its stored values: a rescale would move the level the threshold refers to.
-      return decodeDicom(bytes, { file, nonFinite, rescale: !asMask, ...(index !== undefined ? { frame: index } : {}) });
+      return decodeDicom(bytes, { file, nonFinite, rescale: !asMask, invertMonochrome1: !asMask, ...(index !== undefined ? { frame: index } : {}) });
     case 'nifti':
       return decodeNifti(bytes, { file, nonFinite, ...(index !== undefined ? { slice: index } : {}) });
     case 'png':

@@ -14,6 +14,7 @@ export {
   DEFAULT_PHANTOM_WEIGHTS,
   DEFAULT_PREVALENCE,
   PHANTOM_FEATURE_DEFINITIONS,
+  PHANTOM_FIELD_OF_VIEW_MM,
 } from './phantom.ts';
 export type { PhantomOptions, PhantomRule } from './phantom.ts';
 export { windowHU, maskCentroid, cropAt, cropAroundMask, resizeBilinear, resizeMask, binarize } from './window.ts';
@@ -51,3 +52,19 @@ export { stratifiedSplit, stratifiedSplitOrThrow } from './split.ts';
 export type { Split, SplitOptions } from './split.ts';
 export { validateDataset, validateSample, subset, labelsOf, classCounts } from './dataset.ts';
 export type { ValidateOptions } from './dataset.ts';
+export { canonicalOrientation, reorient, volumeSlice } from './volume.ts';
+export type { Vec3, Volume, VolumeGeometry, Reorientation } from './volume.ts';
+export { decodeNiftiVolume } from './nifti-volume.ts';
+export type { NiftiVolume, NiftiVolumeOptions } from './nifti-volume.ts';
+export { assembleSeries } from './series.ts';
+export type { CtSeries, SeriesSlice } from './series.ts';
+export { decodeRtStruct, selectRois, roiMatcher, RTSTRUCT_SOP_CLASS } from './rtstruct.ts';
+export type { Contour, Roi, RoiSelector, RtStruct } from './rtstruct.ts';
+export { rasterizeRois, fillEvenOdd } from './rasterize.ts';
+export type { RoiMask } from './rasterize.ts';
+export { applyFileWindow } from './dicom-voi.ts';
+export type { DicomSliceTags, VoiLut } from './dicom-tags.ts';
+export { chooseSlices, sliceAreas, SLICE_CHOICES } from './slice-choice.ts';
+export type { SliceChoice } from './slice-choice.ts';
+export { readLabelTable } from './labels.ts';
+export type { LabelTableOptions } from './labels.ts';

@@ -61,7 +61,7 @@ function oneExample(input: ExampleInput, f: BatchFunction, images: Tensor, masks
   const [h, w] = img.shape.slice(1) as [number, number];
   const id = input.ids[row]!;
   const single: BatchFunction = (x) => f(x, [row]);
-  const { gradF, featureGrads, alignment: al, flow: fl } = explainSample(single, img, msk, id, { features: o.features, integrator: o.integrator, flowSteps: o.flowSteps });
+  const { gradF, featureGrads, alignment: al, flow: fl } = explainSample(single, img, msk, id, { features: o.features, integrator: o.integrator, flowSteps: o.flowSteps, ...(o.spacing ? { spacing: o.spacing } : {}) });
   const gImages = o.features.map((name, i) => image(`∇ ${name}`, featureGrads[i]!, 'diverging', { caption: `S = ${(al.S[i] ?? 0).toFixed(3)}` }));
   return {
     id,

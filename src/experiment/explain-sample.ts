@@ -11,7 +11,8 @@ import type { SampleId } from '../interp/errors.ts';
 import type { BatchFunction, SampleBatch } from '../interp/types.ts';
 import type { Integrator } from '../interp/flow.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { FEATURES, featureSet } from './features.ts';
+import { featureSet } from './features.ts';
+import type { Spacing } from '../interp/features/index.ts';
 
 export interface SampleExplanation {
   /** ∇f at the image, [H, W]. */
@@ -26,6 +27,8 @@ export interface SampleExplanation {
 
 export interface ExplainSampleOptions {
   readonly features: readonly string[];
+  /** Pixel spacing in mm (row, column), so extent-like features are in millimetres. */
+  readonly spacing?: Spacing;
   readonly integrator: Integrator;
   readonly flowSteps: number;
 }
@@ -39,9 +42,9 @@ export function explainSample(f: BatchFunction, image: Tensor, mask: Tensor, id:
   const image2 = reshape(image as Tensor<[number, number, number]>, [h, w]);
   const mask2 = reshape(mask as Tensor<[number, number, number]>, [h, w]);
   const sample: SampleBatch = { images: image as SampleBatch['images'], masks: mask as SampleBatch['masks'], ids: [id] };
-  const features = featureSet(o.features);
+  const features = featureSet(o.features, o.spacing);
   const gradF = reshape(grad((x: Tensor) => f(x as never, [0]))(image) as Tensor<[number, number, number]>, [h, w]);
-  const featureGrads = o.features.map((name) => grad((x: Tensor) => FEATURES[name]!(x as never, mask2 as never))(image2 as Tensor) as Tensor);
+  const featureGrads = o.features.map((name) => grad((x: Tensor) => features[name]!(x as never, mask2 as never))(image2 as Tensor) as Tensor);
   const [alignment] = alignmentBatch(f, features, sample, { returnPerp: true });
   const [flow] = flowAlignmentBatch(f, features, sample, { integrator: o.integrator, maxSteps: o.flowSteps, returnPath: true });
   return { gradF, featureGrads, alignment: alignment!, flow: flow! };

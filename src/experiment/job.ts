@@ -47,6 +47,8 @@ export interface JobData {
   readonly positives: number;
   readonly groundTruth?: { readonly rule: string; readonly weights: Readonly<Record<string, number>>; readonly measuredBy?: Readonly<Record<string, string | null>> };
   readonly description?: string;
+  /** Units of the extent-like features ('mm', or 'px' and why). */
+  readonly units?: string;
 }
 
 export function describeData(data: ExperimentData): JobData {
@@ -57,6 +59,7 @@ export function describeData(data: ExperimentData): JobData {
     subjects: data.prepared.labels.length,
     positives: data.prepared.labels.filter((l) => l === 1).length,
     ...(ds.description ? { description: ds.description } : {}),
+    units: data.prepared.units,
     ...(gt
       ? {
           groundTruth: {
@@ -67,6 +70,11 @@ export function describeData(data: ExperimentData): JobData {
         }
       : {}),
   };
+}
+
+/** The measure options with the data's pixel spacing, so the features are in mm where it is known. */
+export function withSpacing<O extends object>(o: O, data: ExperimentData): O & { spacing?: readonly [number, number] } {
+  return data.prepared.spacing ? { ...o, spacing: data.prepared.spacing } : o;
 }
 
 export function jobDir(out: string, job: Job): string {
@@ -126,7 +134,7 @@ export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
   await checkInterrupt(o);
   const test = subset(data.prepared, split.test);
   const ids = split.test.map((i) => data.prepared.ids[i]!);
-  const input = { model: trained.model, params: trained.params, test, ids, seed: job.seed, options: o, progress };
+  const input = { model: trained.model, params: trained.params, test, ids, seed: job.seed, options: withSpacing(o, data), progress };
   const m = measure(input);
   await checkInterrupt(o);
   const ablation = ablate(input);
@@ -150,7 +158,7 @@ export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
     })),
     trainSeconds: trained.seconds,
   };
-  const examples = job.examples ? drawExamples({ model: trained.model, params: trained.params, modelName: job.model, seed: job.seed, test, ids, logits: m.logits, count: o.examples, options: o }) : [];
+  const examples = job.examples ? drawExamples({ model: trained.model, params: trained.params, modelName: job.model, seed: job.seed, test, ids, logits: m.logits, count: o.examples, options: withSpacing(o, data) }) : [];
   const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
   const result: JobResult = {
     version: RESULT_VERSION,

@@ -26,6 +26,10 @@ export interface PreparedData {
   readonly labels: readonly (0 | 1)[];
   readonly ids: readonly string[];
   readonly size: number;
+  /** [row, column] mm per model-input pixel when every sample's spacing is known and they agree after cropping and resizing. */
+  readonly spacing?: readonly [number, number];
+  /** Units of the extent-like features: 'mm' with `spacing`, 'px' otherwise, and why. */
+  readonly units: string;
 }
 
 export function prepare(dataset: Dataset, options: PrepareOptions): E.Either<DataError, PreparedData> {
@@ -42,13 +46,35 @@ export function prepare(dataset: Dataset, options: PrepareOptions): E.Either<Dat
     buf.set(img.data, (2 * i) * plane);
     buf.set(msk.data, (2 * i + 1) * plane);
   }
+  const { spacing, units } = inputSpacing(dataset, options);
   return E.right({
     dataset,
     x: Tensor.fromBuffer([n, 2, size, size] as const, 'f32', buf) as PreparedData['x'],
     labels: dataset.samples.map((s) => s.label),
     ids: dataset.samples.map((s) => s.id),
     size,
+    ...(spacing ? { spacing } : {}),
+    units,
   });
+}
+
+/**
+ * The pixel size of the model's inputs: each sample's spacing scaled by the crop (or the whole
+ * image) over the input side. One spacing for all, so the features are in mm, when every sample
+ * has one and they agree to 0.1%; pixels otherwise, saying why.
+ */
+export function inputSpacing(dataset: Dataset, options: Pick<PrepareOptions, 'size' | 'crop'>): { spacing?: readonly [number, number]; units: string } {
+  const scaled = dataset.samples.map((s) => {
+    if (!s.spacing) return undefined;
+    const [rows, cols] = options.crop !== undefined ? [options.crop, options.crop] : [s.image.height, s.image.width];
+    return [(s.spacing[0] * rows) / options.size, (s.spacing[1] * cols) / options.size] as const;
+  });
+  const missing = scaled.findIndex((s) => s === undefined);
+  if (missing >= 0) return { units: `px (sample '${dataset.samples[missing]!.id}' has no pixel spacing)` };
+  const first = scaled[0]!;
+  const differs = scaled.findIndex((s) => Math.abs(s![0] - first[0]) > 1e-3 * first[0] || Math.abs(s![1] - first[1]) > 1e-3 * first[1]);
+  if (differs >= 0) return { units: `px (pixel spacing differs: ${first.map((v) => v.toFixed(3)).join('×')} mm in '${dataset.samples[0]!.id}', ${scaled[differs]!.map((v) => v.toFixed(3)).join('×')} mm in '${dataset.samples[differs]!.id}')` };
+  return { spacing: first, units: 'mm' };
 }
 
 export interface DataSource {

@@ -65,12 +65,12 @@ export function learningRateSchedule(o: Pick<ExperimentOptions, 'lr' | 'warmupEp
   return warmupSteps > 0 ? { kind: 'linearWarmup', peak: o.lr, warmupSteps } : o.lr;
 }
 
-function lossFor(job: Job, model: ExperimentModel, o: ExperimentOptions, posWeight: number): LossFn<CnnParams> {
+function lossFor(job: Job, model: ExperimentModel, o: ExperimentOptions, posWeight: number, spacing?: readonly [number, number]): LossFn<CnnParams> {
   const bce = (logits: Tensor, batch: Batch) => bceWithLogits(logits as never, batch.y, { posWeight });
   const base: LossFn<CnnParams> =
     job.lambda === 0
       ? (params, batch) => bce(model.apply(params, batch.x as never), batch)
-      : alignmentLoss<CnnParams, Batch, random.Key>(model, alignmentReward({ features: featureSet(job.rewardFeatures ?? o.features), lambda: job.lambda, kind: o.reward }), bce);
+      : alignmentLoss<CnnParams, Batch, random.Key>(model, alignmentReward({ features: featureSet(job.rewardFeatures ?? o.features, spacing), lambda: job.lambda, kind: o.reward }), bce);
   return base;
 }
 
@@ -137,7 +137,7 @@ export async function trainJob({ options: o, plan, data, job, split, dir, progre
   let shown = '–';
   const result = await train({
     model,
-    loss: lossFor(job, model, o, balancedPosWeight(trainData.y)),
+    loss: lossFor(job, model, o, balancedPosWeight(trainData.y), data.prepared.spacing),
     data: trainData,
     validation,
     epochs: o.epochs,

@@ -33,3 +33,4 @@ export {
 } from './checkpoint.ts';
 export { ConfigError, LabelError, DataError, CheckpointError, type DataErrorCode, type CheckpointErrorCode } from './errors.ts';
 export { augmentDihedral, dihedral, dihedralEach, dihedralDraws } from './augment.ts';
+export { fromOnnx, decodeOnnx, binaryLogit, OnnxError, SUPPORTED_OPS as ONNX_OPS, type OnnxModel, type OnnxParams, type OnnxImportOptions, type OnnxErrorCode, type BinaryLogitModel } from './onnx/index.ts';

@@ -61,6 +61,7 @@ const headerOf = (ctx: Context): Markup => {
     ['positives', `${d.positives} of ${d.subjects} (${((100 * d.positives) / d.subjects).toFixed(1)}%)`],
     ['models', `${r.models.length} (${ctx.models.map(lambdaShort).join(', ')})`],
     ['epoch kept on', r.selection.metric],
+    ...(d.units !== undefined ? ([['feature units', d.units]] as [string, string][]) : []),
     ...(r.backend !== undefined ? ([['backend', r.backend]] as [string, string][]) : []),
     ['run time', formatSeconds(r.timing.totalSeconds)],
   ];
