@@ -66,5 +66,3 @@ export { applyFileWindow } from './dicom-voi.ts';
 export type { DicomSliceTags, VoiLut } from './dicom-tags.ts';
 export { chooseSlices, sliceAreas, SLICE_CHOICES } from './slice-choice.ts';
 export type { SliceChoice } from './slice-choice.ts';
-export { readLabelTable } from './labels.ts';
-export type { LabelTableOptions } from './labels.ts';

@@ -12,3 +12,5 @@ export { readManifest, readManifestOrThrow, readManifestEntries, writeManifest, 
 export type { EntryReadOptions, ManifestEntries, ManifestEntry, ManifestOptions } from './manifest.ts';
 export { loadMnist, loadMnistOrThrow } from './mnist.ts';
 export type { MnistOptions } from './mnist.ts';
+export { readLabelTable } from './labels.ts';
+export type { LabelTableOptions } from './labels.ts';

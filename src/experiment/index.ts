@@ -8,6 +8,7 @@ export { ExperimentError, type ExperimentErrorCode } from './errors.ts';
 export { silentProgress, type ProgressSink } from './progress.ts';
 export type { JobResult } from './job.ts';
 export type { WorkerLauncher } from './runner.ts';
+export { INPUT_MODES, type InputMode } from './model.ts';
 export { mergeShards } from './merge.ts';
 export { sampleReport, type SampleOptions } from './demo.ts';
 export { planExperiment, type Environment } from './context.ts';

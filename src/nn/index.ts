@@ -33,4 +33,4 @@ export {
 } from './checkpoint.ts';
 export { ConfigError, LabelError, DataError, CheckpointError, type DataErrorCode, type CheckpointErrorCode } from './errors.ts';
 export { augmentDihedral, dihedral, dihedralEach, dihedralDraws } from './augment.ts';
-export { fromOnnx, decodeOnnx, binaryLogit, OnnxError, SUPPORTED_OPS as ONNX_OPS, type OnnxModel, type OnnxParams, type OnnxImportOptions, type OnnxErrorCode, type BinaryLogitModel } from './onnx/index.ts';
+export { fromOnnx, decodeOnnx, binaryLogit, OnnxError, SUPPORTED_OPS as ONNX_OPS, type OnnxModel, type OnnxParams, type OnnxImportOptions, type OnnxErrorCode, type BinaryLogitModel, type OnnxGraph, type OnnxValueInfo, type OnnxNode, type OnnxTensor, type OnnxAttribute } from './onnx/index.ts';
