@@ -25,7 +25,7 @@ import { Bench } from 'tinybench';
 import {
   disposeGpujs, disposeThreads, getThreads, gpujsInfo, gpujsModeUnavailable, GPUJS_BACKEND, setThreads, threadsInfo, THREADS_BACKEND, useGpujs,
   withBackend, type GpujsRunMode,
-} from '../src/backend/index.ts';
+} from '../src/backend/node.ts';
 import {
   add, conv2d, conv2dFilterAdjoint, conv2dInputAdjoint, convParams, div, grad, matmul, mean, mul, random, reshape, ones, slice, softplus, sub, sum, tensor, treeLeaves, vjp, type ConvParams, type Tensor, nn,
 } from '../src/index.ts';

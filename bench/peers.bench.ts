@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { disposeThreads, getThreads, setThreads, threadsInfo } from '../src/backend/index.ts';
+import { disposeThreads, getThreads, setThreads, threadsInfo } from '../src/backend/node.ts';
 import { convCases, engines, machine, matmulCases, measure, paperLayers, table, type KernelCase, type KernelName } from './backend.bench.ts';
 import { resultsDir } from './results-dir.ts';
 

@@ -11,7 +11,7 @@ import { CONSTANT_CASES, DIFFERENTIABLE_CASES } from '../support/primitive-cases
 import { spy } from '../support/spy.ts';
 import { SEED } from '../support/tolerance.ts';
 
-const THIRD_ORDER_REQUIRED = ['neg', 'exp', 'log', 'log1p', 'sqrt', 'abs', 'square', 'reciprocal', 'sigmoid', 'tanh', 'elu', 'relu', 'softplus', 'conv2d', 'avgPool2d'];
+const THIRD_ORDER_REQUIRED = ['neg', 'exp', 'log', 'log1p', 'sqrt', 'abs', 'square', 'reciprocal', 'sigmoid', 'tanh', 'elu', 'relu', 'softplus', 'conv2d', 'avgPool2d', 'maxPool2d'];
 
 describe('the primitive table is covered', () => {
   const table = primitives();
@@ -40,9 +40,9 @@ describe('the primitive table is covered', () => {
     expect(() => defineRules({ name: 'undeclared', shapeRule: add.shapeRule, impl: add.impl }, rules)).toThrow(ArgumentError);
   });
 
-  it('elementwise nonlinearities, conv2d and avgPool2d (and their adjoints) are checked to third order', () => {
+  it('elementwise nonlinearities, conv2d, avgPool2d and maxPool2d (and their adjoints) are checked to third order', () => {
     const third = new Set(DIFFERENTIABLE_CASES.filter((c) => c.third).map((c) => c.primitive));
-    for (const name of [...THIRD_ORDER_REQUIRED, 'conv2dInputAdjoint', 'conv2dFilterAdjoint', 'avgPool2dAdjoint']) expect(third.has(name), name).toBe(true);
+    for (const name of [...THIRD_ORDER_REQUIRED, 'conv2dInputAdjoint', 'conv2dFilterAdjoint', 'avgPool2dAdjoint', 'maxPool2dRoute', 'maxPool2dRouteAdjoint']) expect(third.has(name), name).toBe(true);
   });
 
   for (const c of DIFFERENTIABLE_CASES) {

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import {
   abs, add, astype, avgPool2d, avgPool2dAdjoint, broadcastTo, concat, conv2d, conv2dFilterAdjoint, conv2dInputAdjoint, convParams, div, elu,
-  equal, exp, greater, greaterEqual, less, lessEqual, log, log1p, matmul, matmulT, max, maximum, minimum, mul, neg, notEqual, pad, poolParams,
+  equal, exp, greater, greaterEqual, less, lessEqual, log, log1p, matmul, matmulT, max, maximum, maxPool2d, maxPool2dArgmax, maxPool2dRoute, maxPool2dRouteAdjoint, minimum, mul, neg, notEqual, pad, poolParams,
   pow, reciprocal, relu, reshape, sigmoid, sign, slice, softplus, sqrt, square, stopGradient, sub, sum, tanh, transpose, where,
   type Shape, type Tensor,
 } from '../../src/index.ts';
@@ -318,6 +318,44 @@ const convCases: PrimitiveCase[] = [
   ),
 ];
 
+// ------------------------------------------------------------ max pooling (away from ties)
+
+/** A pooling geometry with an input whose values are distinct (gaps ≥ 0.1, far above the step): no window ties. */
+function untiedPoolSample() {
+  return poolConfig().chain((g) => {
+    const shape = [g.n, g.c, g.h, g.w];
+    return distinctValues(shapeSize(shape)).map((d) => ({ g, x: f64(d, shape), p: poolParams('maxPool2d', shape, g.size, g.stride) }));
+  });
+}
+
+const maxPoolCases: PrimitiveCase[] = [
+  withParams(
+    'maxPool2d',
+    'maxPool2d (distinct values, windows 1–3, strides 1–3, overlapping and gapped)',
+    untiedPoolSample().map(({ g, x }) => ({ xs: [x], p: g })),
+    ([x], g) => T(maxPool2d(x! as never, { size: g.size, stride: g.stride })),
+    true,
+  ),
+  {
+    primitive: 'maxPool2dRoute',
+    label: 'maxPool2dRoute (the gather through a fixed argmax, as a primitive of its own)',
+    sample: untiedPoolSample().chain(({ g, x, p }) =>
+      tensorOf([g.n, g.c, g.h, g.w], real(-2, 2)).map((t) => ({ xs: [t], consts: [maxPool2dArgmax(x, p)], params: p })),
+    ),
+    apply: ([t], [index], p) => maxPool2dRoute(t!, index!, p as never),
+    third: true,
+  },
+  {
+    primitive: 'maxPool2dRouteAdjoint',
+    label: 'maxPool2dRouteAdjoint (the scatter through a fixed argmax, as a primitive of its own)',
+    sample: untiedPoolSample().chain(({ g, x, p }) =>
+      tensorOf([g.n, g.c, p.outH, p.outW], real(-2, 2)).map((y) => ({ xs: [y], consts: [maxPool2dArgmax(x, p)], params: p })),
+    ),
+    apply: ([y], [index], p) => maxPool2dRouteAdjoint(y!, index!, p as never),
+    third: true,
+  },
+];
+
 export const DIFFERENTIABLE_CASES: readonly PrimitiveCase[] = [
   ...unaryCases,
   ...binaryCases,
@@ -326,6 +364,7 @@ export const DIFFERENTIABLE_CASES: readonly PrimitiveCase[] = [
   ...layoutCases,
   ...matmulCases,
   ...convCases,
+  ...maxPoolCases,
 ];
 
 // ------------------------------------------------------------ primitives with no derivative
@@ -353,5 +392,15 @@ export const CONSTANT_CASES: readonly ConstantCase[] = [
   comparison('equal', equal),
   comparison('notEqual', notEqual),
   { primitive: 'sign', sample: shape().chain((s) => fc.tuple(tensorOf(s, dyadic()))), apply: ([x]) => sign(x!) },
+  {
+    // Dyadic values tie often: the first maximum of a window is the one recorded. 2×2 windows at
+    // stride 1 over x padded by one row and column keep x's shape, as the constant checks need.
+    primitive: 'maxPool2dArgmax',
+    sample: poolConfig().chain((g) => fc.tuple(tensorOf([g.n, g.c, g.h, g.w], dyadic()))),
+    apply: ([x]) => {
+      const padded = pad(x as never, [[0, 0], [0, 0], [0, 1], [0, 1]]) as Tensor;
+      return maxPool2dArgmax(padded, poolParams('maxPool2dArgmax', padded.shape, 2, 1));
+    },
+  },
   { primitive: 'stopGradient', sample: shape().chain((s) => fc.tuple(tensorOf(s, real(-2, 2)))), apply: ([x]) => stopGradient(x!) },
 ];

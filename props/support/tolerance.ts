@@ -54,3 +54,16 @@ export const GRID = { h: 2 ** -6, unit: 2 ** -4 } as const;
 /** Property-test budget: a fixed seed so failures replay, and run counts that keep props/ad under two minutes on two cores. */
 export const SEED = 20240521;
 export const RUNS = { first: 100, second: 50, third: 30, heavy: 10, cnn: 4 } as const;
+
+/**
+ * fgflow against PyTorch on the same ONNX model (test/nn/onnx): |fgflow − torch| ≤ rtol·|torch| +
+ * atolOfMax·max|torch| elementwise. In f32 the two sum the same products in different orders
+ * (and PyTorch's convolutions are blocked differently): a few ulps per accumulation of a few
+ * hundred terms, ~1e-6 relative, so 1e-5. In f64 the limit is the ONNX file itself, which stores
+ * attributes (LeakyRelu's alpha, BatchNormalization's epsilon) in float32 while PyTorch's
+ * float64 run uses the exact constants: a relative deviation of ~1e-9 in the affected terms, so 1e-8.
+ */
+export const ONNX_PARITY = {
+  f32: { rtol: 1e-5, atolOfMax: 1e-5 },
+  f64: { rtol: 1e-8, atolOfMax: 1e-8 },
+} as const;

@@ -1,6 +1,6 @@
 /**
  * matmul (batched, broadcast batches, transpose flags), conv2d (every padding and stride,
- * kernels 1–5) and avgPool2d through the public ops, against naive f64 loops; adjoint identities
+ * kernels 1–5), avgPool2d and maxPool2d through the public ops, against naive f64 loops; adjoint identities
  * for the conv family and for pooling; f32 against f64.
  *
  * Tolerances are the recursive-summation bound: a result built from `terms` products is within
@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import * as F from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
 import {
-  broadcastableTo, dtypeArb, expectWithin, flat, inner, make, naiveAvgPool, naiveConv2d, naiveMatmul, naiveTranspose, seedArb, shapeArb, sizeOf,
+  broadcastableTo, dtypeArb, expectExact, expectWithin, flat, inner, make, naiveAvgPool, naiveMaxPool, naiveConv2d, naiveMatmul, naiveTranspose, seedArb, shapeArb, sizeOf,
   unitRoundoff, values, type Dt, type Padding,
 } from './naive.ts';
 
@@ -19,6 +19,7 @@ import {
 const matmul = F.matmul as unknown as (a: Tensor, b: Tensor) => Tensor;
 const conv2d = F.conv2d as unknown as (x: Tensor, w: Tensor, o?: { stride?: number; padding?: Padding }) => Tensor;
 const avgPool2d = F.avgPool2d as unknown as (x: Tensor, o: { size: number; stride?: number }) => Tensor;
+const maxPool2d = F.maxPool2d as unknown as (x: Tensor, o: { size: number; stride?: number }) => Tensor;
 
 const bound = (dt: Dt, terms: number, abs: readonly number[]) => (i: number) => (terms + 1) * unitRoundoff(dt) * abs[i]! + 1e-300;
 
@@ -225,20 +226,20 @@ describe('conv2d', () => {
   });
 });
 
-describe('avgPool2d', () => {
-  const poolArb = fc
-    .record({
-      n: fc.integer({ min: 1, max: 2 }),
-      c: fc.integer({ min: 1, max: 3 }),
-      size: fc.integer({ min: 1, max: 4 }),
-      stride: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
-      eh: fc.integer({ min: 0, max: 6 }),
-      ew: fc.integer({ min: 0, max: 6 }),
-      seed: seedArb,
-      dt: dtypeArb,
-    })
-    .map((g) => ({ ...g, h: g.size + g.eh, w: g.size + g.ew }));
+const poolArb = fc
+  .record({
+    n: fc.integer({ min: 1, max: 2 }),
+    c: fc.integer({ min: 1, max: 3 }),
+    size: fc.integer({ min: 1, max: 4 }),
+    stride: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+    eh: fc.integer({ min: 0, max: 6 }),
+    ew: fc.integer({ min: 0, max: 6 }),
+    seed: seedArb,
+    dt: dtypeArb,
+  })
+  .map((g) => ({ ...g, h: g.size + g.eh, w: g.size + g.ew }));
 
+describe('avgPool2d', () => {
   it('averages size×size windows at the stride (default: the size), dropping windows that overrun', () => {
     fc.assert(
       fc.property(poolArb, ({ n, c, size, stride, h, w, seed, dt }) => {
@@ -270,6 +271,44 @@ describe('avgPool2d', () => {
         const scale = inner(flat(avgPool2d(F.abs(x.t), { size, stride: s })), y.v.map(Math.abs)).value;
         const tol = 2 * (y.v.length * size * size + 2) * unitRoundoff('f64') * scale + 1e-300;
         expect(Math.abs(lhs.value - rhs.value)).toBeLessThanOrEqual(tol);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('maxPool2d', () => {
+  it('takes the maximum of size×size windows at the stride (default: the size), exactly, dropping windows that overrun', () => {
+    fc.assert(
+      fc.property(poolArb, ({ n, c, size, stride, h, w, seed, dt }) => {
+        const xs = [n, c, h, w];
+        const x = make(xs, values(seed, sizeOf(xs)), dt);
+        const ref = naiveMaxPool(flat(x.t), xs, size, stride ?? size);
+        expectExact(maxPool2d(x.t, stride === undefined ? { size } : { size, stride }), ref.shape, ref.v, `maxPool2d ${JSON.stringify(xs)} size ${size} stride ${stride}`);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('records the first maximum of a tied window, and routes only through it', () => {
+    const x = F.tensor([5, 5, 1, 5], [1, 1, 2, 2], { dtype: 'f64' });
+    const p = F.poolParams('maxPool2d', x.shape, 2, 2);
+    expect(flat(F.maxPool2dArgmax(x, p))).toEqual([0]);
+    expect(flat(F.grad((t: Tensor) => F.sum(maxPool2d(t, { size: 2 })))(x))).toEqual([1, 0, 0, 0]);
+  });
+
+  it('adjoint: ⟨maxPool2dRoute(t, i), y⟩ = ⟨t, maxPool2dRouteAdjoint(y, i)⟩ (f64)', () => {
+    fc.assert(
+      fc.property(poolArb, ({ n, c, size, stride, h, w, seed }) => {
+        const xs = [n, c, h, w];
+        const p = F.poolParams('maxPool2d', xs, size, stride ?? size);
+        const index = F.maxPool2dArgmax(make(xs, values(seed, sizeOf(xs)), 'f64').t, p);
+        const t = make(xs, values(seed + 1, sizeOf(xs)), 'f64');
+        const y = make([n, c, p.outH, p.outW], values(seed + 2, n * c * p.outH * p.outW), 'f64');
+        const lhs = inner(flat(F.maxPool2dRoute(t.t, index, p)), y.v);
+        const rhs = inner(t.v, flat(F.maxPool2dRouteAdjoint(y.t, index, p)));
+        // both sides add the same products, in different orders
+        expect(Math.abs(lhs.value - rhs.value)).toBeLessThanOrEqual(2 * (y.v.length + 2) * unitRoundoff('f64') * lhs.abs + 1e-300);
       }),
       { numRuns: 100 },
     );

@@ -208,28 +208,33 @@ export function naiveConv2d(
   return { shape, v, abs };
 }
 
-/** Average over size×size windows at the given stride; windows that would overrun are dropped. */
-export function naiveAvgPool(x: readonly number[], xShape: readonly number[], size: number, stride: number): { shape: number[]; v: number[]; abs: number[] } {
+/** The values of each size×size window at the given stride, in output order; windows that would overrun are dropped. */
+function poolWindows(x: readonly number[], xShape: readonly number[], size: number, stride: number): { shape: number[]; windows: number[][] } {
   const [n, c, h, w] = xShape as [number, number, number, number];
   const oh = Math.floor((h - size) / stride) + 1;
   const ow = Math.floor((w - size) / stride) + 1;
-  const v: number[] = [];
-  const abs: number[] = [];
+  const windows: number[][] = [];
   for (let p = 0; p < n * c; p++)
     for (let oy = 0; oy < oh; oy++)
       for (let ox = 0; ox < ow; ox++) {
-        let s = 0;
-        let sa = 0;
-        for (let ky = 0; ky < size; ky++)
-          for (let kx = 0; kx < size; kx++) {
-            const val = x[(p * h + oy * stride + ky) * w + ox * stride + kx]!;
-            s += val;
-            sa += Math.abs(val);
-          }
-        v.push(s / (size * size));
-        abs.push(sa / (size * size));
+        const win: number[] = [];
+        for (let ky = 0; ky < size; ky++) for (let kx = 0; kx < size; kx++) win.push(x[(p * h + oy * stride + ky) * w + ox * stride + kx]!);
+        windows.push(win);
       }
-  return { shape: [n, c, oh, ow], v, abs };
+  return { shape: [n, c, oh, ow], windows };
+}
+
+/** Average over size×size windows at the given stride; windows that would overrun are dropped. */
+export function naiveAvgPool(x: readonly number[], xShape: readonly number[], size: number, stride: number): { shape: number[]; v: number[]; abs: number[] } {
+  const { shape, windows } = poolWindows(x, xShape, size, stride);
+  const mean = (vs: number[]) => vs.reduce((a, b) => a + b, 0) / (size * size);
+  return { shape, v: windows.map(mean), abs: windows.map((win) => mean(win.map(Math.abs))) };
+}
+
+/** The maximum of each window (exact: no rounding). */
+export function naiveMaxPool(x: readonly number[], xShape: readonly number[], size: number, stride: number): { shape: number[]; v: number[] } {
+  const { shape, windows } = poolWindows(x, xShape, size, stride);
+  return { shape, v: windows.map((win) => Math.max(...win)) };
 }
 
 export function naiveTranspose(v: readonly number[], shape: readonly number[], perm: readonly number[]): { shape: number[]; v: number[] } {

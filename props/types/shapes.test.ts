@@ -9,11 +9,11 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
-  add, astype, avgPool2d, concat, conv2d, div, equal, grad, greater, matmul, max, maximum, mean, mul, pad, pow, reshape, sigmoid, slice, sub, sum,
+  add, astype, avgPool2d, concat, conv2d, div, equal, grad, greater, matmul, max, maximum, maxPool2d, mean, mul, pad, pow, reshape, sigmoid, slice, sub, sum,
   transpose, valueAndGrad, where, zeros, ShapeError, Tensor,
 } from '../../src/index.ts';
 import type {
-  Add, AvgPool2d, Broadcast, Conv2d, ConvOutDim, DType, FloorDiv, Matmul, Pad, Reduce, Shape, ShapeMismatch, Slice, Sub, Transpose,
+  Add, AvgPool2d, Broadcast, Conv2d, ConvOutDim, DType, FloorDiv, Matmul, MaxPool2d, Pad, Reduce, Shape, ShapeMismatch, Slice, Sub, Transpose,
 } from '../../src/index.ts';
 
 /**
@@ -275,6 +275,25 @@ describe('avgPool2d', () => {
     // @ts-expect-error rank 3
     expect(() => avgPool2d(zeros([3, 8, 8]), { size: 2 })).toThrow(ShapeError);
     expectTypeOf<AvgPool2d<[1, 1, 2, 2], 3, 3>>().toEqualTypeOf<ShapeMismatch<'avgPool2d: window larger than input', [1, 1, 2, 2], [3, 3]>>();
+  });
+});
+
+describe('maxPool2d', () => {
+  it('computes the pooled shape as avgPool2d does, and keeps each window’s maximum', () => {
+    const r1 = maxPool2d(zeros([2, 3, 8, 8]), { size: 2 });
+    expectTypeOf(dims(r1)).toEqualTypeOf<[2, 3, 4, 4]>();
+    expect(dims(r1)).toEqual([2, 3, 4, 4]);
+    const r2 = maxPool2d(Tensor.fromBuffer([1, 1, 3, 3] as const, 'f32', Float32Array.from([1, 9, 2, 4, 3, 8, 7, 6, 5])), { size: 2, stride: 1 });
+    expectTypeOf(dims(r2)).toEqualTypeOf<[1, 1, 2, 2]>();
+    expect(Array.from(r2.data)).toEqual([9, 9, 7, 8]);
+  });
+
+  it('rejects a window larger than the input and a non-NCHW input, naming maxPool2d', () => {
+    // @ts-expect-error a 3×3 window on 2×2
+    expect(() => maxPool2d(zeros([2, 3, 2, 2]), { size: 3 })).toThrow(ShapeError);
+    // @ts-expect-error rank 3
+    expect(() => maxPool2d(zeros([3, 8, 8]), { size: 2 })).toThrow(/maxPool2d/);
+    expectTypeOf<MaxPool2d<[1, 1, 2, 2], 3, 3>>().toEqualTypeOf<ShapeMismatch<'maxPool2d: window larger than input', [1, 1, 2, 2], [3, 3]>>();
   });
 });
 

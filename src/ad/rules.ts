@@ -21,6 +21,7 @@ import * as L from './primitives/layout.ts';
 import { matmulPrim } from './primitives/matmul.ts';
 import { conv2dFilterAdjointPrim, conv2dInputAdjointPrim, conv2dPrim } from './primitives/conv.ts';
 import { avgPool2dAdjointPrim, avgPool2dPrim } from './primitives/pool.ts';
+import { maxPool2dArgmax, maxPool2dPrim, maxPool2dRoute, maxPool2dRouteAdjoint, maxPool2dRouteAdjointPrim, maxPool2dRoutePrim } from './primitives/maxpool.ts';
 
 // ------------------------------------------------------------ elementwise
 
@@ -221,3 +222,19 @@ function transposePair<P>(prim: Primitive<P>, transposed: Primitive<P>): void {
 
 transposePair(avgPool2dPrim, avgPool2dAdjointPrim);
 transposePair(avgPool2dAdjointPrim, avgPool2dPrim);
+
+// ------------------------------------------------------------ max pooling: routed through the argmax
+
+// The argmax is a constant of the primal; the gather and the scatter through it are each other's transposes.
+defineRules(maxPool2dPrim, {
+  jvp: ([x], [t], p) => (t ? maxPool2dRoute(t, maxPool2dArgmax(x!, p), p) : null),
+  vjp: (ct, [x], p) => [maxPool2dRouteAdjoint(ct, maxPool2dArgmax(x!, p), p)],
+});
+defineRules(maxPool2dRoutePrim, {
+  jvp: ([, index], [t], p) => (t ? maxPool2dRoute(t, index!, p) : null),
+  vjp: (ct, [, index], p, _o, needs) => [needs[0] ? maxPool2dRouteAdjoint(ct, index!, p) : null, null],
+});
+defineRules(maxPool2dRouteAdjointPrim, {
+  jvp: ([, index], [t], p) => (t ? maxPool2dRouteAdjoint(t, index!, p) : null),
+  vjp: (ct, [, index], p, _o, needs) => [needs[0] ? maxPool2dRoute(ct, index!, p) : null, null],
+});

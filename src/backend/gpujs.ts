@@ -11,8 +11,10 @@
  *
  * Kernels are compiled on first use for each geometry and kept in a bounded cache; the GPU
  * instance and every kernel belong to the backend and are released by `disposeGpujs()`.
+ *
+ * In a browser, gpu.js runs WebGL2 or WebGL where the page has them; load gpu.js there first
+ * (`import 'gpu.js'` in the bundle, or its script tag): its browser build defines `GPU`.
  */
-import { createRequire } from 'node:module';
 import type { GPU as GPUClass, IGPUKernelSettings, IKernelRunShortcut } from 'gpu.js';
 import { ArgumentError, FgflowError } from '../tensor/errors.ts';
 import { broadcastShapes, convGeometry, matmulGeometry, type ConvSpatial as ConvParams, type MatmulFlags } from '../tensor/geometry.ts';
@@ -36,12 +38,13 @@ import { describeBackend, registerKernel, setBackend, unregisterBackend, type Ba
 
 export const GPUJS_BACKEND = 'gpujs';
 
-export type GpujsMode = 'auto' | 'webgpu' | 'headlessgl' | 'webasm' | 'cpu';
+export type GpujsMode = 'auto' | 'webgpu' | 'webgl2' | 'webgl' | 'headlessgl' | 'webasm' | 'cpu';
 export type GpujsRunMode = Exclude<GpujsMode, 'auto'>;
-const MODES: readonly GpujsMode[] = ['auto', 'webgpu', 'headlessgl', 'webasm', 'cpu'];
+export const GPUJS_MODES: readonly GpujsMode[] = ['auto', 'webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'];
+const MODES = GPUJS_MODES;
 
 export interface GpujsOptions {
-  /** Which gpu.js mode to run (default 'auto': headlessgl, else webasm, else cpu). */
+  /** Which gpu.js mode to run (default 'auto': in a browser webgl2, else webgl; in Node headlessgl; else webasm, else cpu). */
   readonly mode?: GpujsMode;
   /** Multiply-adds (matmul, conv) or window sums (pooling) below which the cpu kernel runs (default 2^15). */
   readonly minWork?: number;
@@ -73,6 +76,8 @@ const KERNEL_CLASS_MODE: Readonly<Record<string, GpujsRunMode>> = {
   CPUKernel: 'cpu',
   WebAssemblyKernel: 'webasm',
   HeadlessGLKernel: 'headlessgl',
+  WebGL2Kernel: 'webgl2',
+  WebGLKernel: 'webgl',
   WebGPUKernel: 'webgpu',
 };
 
@@ -96,16 +101,30 @@ let disposed: { requested: GpujsMode } | undefined;
 type GpuModule = typeof import('gpu.js');
 let gpuModule: GpuModule | undefined;
 
+type Require = (id: string) => unknown;
+type NodeProcess = { getBuiltinModule?: (id: string) => { createRequire(url: string): Require } | undefined };
+
+/**
+ * gpu.js, loaded on first use so that a program that never selects it does not pay for loading it
+ * (~0.1 s). Node: through require, reached with process.getBuiltinModule so that no Node built-in
+ * is imported and a bundle for the browser needs none. A browser: the `GPU` its build defines.
+ */
 function loadGpu(): GpuModule {
   if (!gpuModule) {
     try {
-      gpuModule = createRequire(import.meta.url)('gpu.js') as GpuModule;
+      const nodeModule = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule?.('node:module');
+      const browserGpu = (globalThis as unknown as { GPU?: GpuModule }).GPU;
+      if (nodeModule) gpuModule = nodeModule.createRequire(import.meta.url)('gpu.js') as GpuModule;
+      else if (browserGpu?.GPU) gpuModule = browserGpu;
+      else throw new Error("not in Node, and no global GPU: load gpu.js's browser build first (import 'gpu.js')");
     } catch (e) {
       throw new GpujsError(`gpu.js could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   return gpuModule;
 }
+
+const inBrowser = typeof (globalThis as { document?: unknown }).document !== 'undefined';
 
 /** Why a mode cannot run here, or null when it can. */
 export function gpujsModeUnavailable(mode: GpujsRunMode): string | null {
@@ -116,6 +135,10 @@ export function gpujsModeUnavailable(mode: GpujsRunMode): string | null {
       const surface = nav?.gpu ? '' : '; besides, navigator.gpu is not set (no WebGPU implementation is loaded)';
       return `gpu.js WebGPU kernels return Promises and fgflow's evaluation interpreter is synchronous${surface}`;
     }
+    case 'webgl2':
+      return GPU.isWebGL2Supported ? null : 'WebGL2 is not available (it needs a browser whose canvas gives a webgl2 context)';
+    case 'webgl':
+      return GPU.isWebGLSupported ? null : 'WebGL is not available (it needs a browser whose canvas gives a webgl context)';
     case 'headlessgl':
       return GPU.isHeadlessGLSupported ? null : 'headless-gl (the optional `gl` package) is not installed or cannot create a context';
     case 'webasm':
@@ -125,13 +148,19 @@ export function gpujsModeUnavailable(mode: GpujsRunMode): string | null {
   }
 }
 
+/** The modes to try for a request, best first: GL where it can be (the browser's or headless-gl), then WebAssembly, then plain JavaScript. */
 function candidates(mode: GpujsMode): GpujsRunMode[] {
+  const gl: GpujsRunMode[] = inBrowser ? ['webgl2', 'webgl'] : ['headlessgl'];
   switch (mode) {
     case 'auto':
-    case 'headlessgl':
-      return ['headlessgl', 'webasm', 'cpu'];
+      return [...gl, 'webasm', 'cpu'];
     case 'webgpu':
-      return ['webgpu', 'headlessgl', 'webasm', 'cpu'];
+      return ['webgpu', ...gl, 'webasm', 'cpu'];
+    case 'webgl2':
+      return ['webgl2', 'webgl', 'webasm', 'cpu'];
+    case 'webgl':
+    case 'headlessgl':
+      return [mode, 'webasm', 'cpu'];
     case 'webasm':
       return ['webasm', 'cpu'];
     case 'cpu':

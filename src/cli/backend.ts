@@ -1,6 +1,6 @@
 /** --backend: where the kernels run. cpu-threads gives the same bits as cpu; gpu.js computes in float32 and differs within its rounding. */
 import { availableParallelism } from 'node:os';
-import { backendInfo, disposeGpujs, disposeThreads, setBackend, setThreads, THREADS_BACKEND, useGpujs, type GpujsMode } from '../backend/index.ts';
+import { backendInfo, disposeGpujs, disposeThreads, setBackend, setThreads, THREADS_BACKEND, useGpujs, type GpujsMode } from '../backend/node.ts';
 
 export interface SelectedBackend {
   /** One line for the log: what runs, and why it differs from what was asked. */

@@ -9,6 +9,7 @@ import {
   defaultExperimentOptions as D,
   CAUSES,
   explainCheckpoint,
+  explainOnnx,
   runExperiment,
   runRecoveryStudy,
   serveJobs,
@@ -20,7 +21,9 @@ import {
 } from '../experiment/index.ts';
 import type { ReportJson } from '../report/schema.ts';
 import { selectBackend, type SelectedBackend } from './backend.ts';
+import { exploreCommand } from './commands/explore.ts';
 import { writePhantom } from './commands/phantom.ts';
+import { prepareCommand } from './commands/prepare.ts';
 import { renderReportCommand } from './commands/report.ts';
 import { CliError } from './errors.ts';
 import { modelOptions, parseInteger, parseList, parseNumber, runOptions, toExperimentOptions, type Raw } from './options.ts';
@@ -126,7 +129,8 @@ function trainCommand(program: Command): void {
 
 function explainCommand(program: Command): void {
   const cmd = modelOptions(program.command('explain').description('measure S, A and F of a trained checkpoint on the test split of the data and seed it was trained with'))
-    .requiredOption('--checkpoint <file>', 'a checkpoint written by train or experiment')
+    .option('--checkpoint <file>', 'a checkpoint written by train or experiment')
+    .option('--onnx <file>', 'instead, a model trained elsewhere (ONNX): input [N, 2, H, W] takes [CT, mask], [N, 1, H, W] the CT; measured on the test split of --seed')
     .option('--seed <n>', 'must match the checkpoint’s seed when given', parseInteger('seed'))
     .option('--out <dir>', 'also write report.json and report.html here')
     .option('--examples <n>', 'test images drawn in the report', parseInteger('examples'), D.examples);
@@ -137,7 +141,8 @@ function explainCommand(program: Command): void {
       const options = toExperimentOptions({ ...raw, ...(raw.seed !== undefined ? { seeds: [raw.seed] } : {}) });
       const explicit = explicitOptions(cmd, options);
       if (raw.seed !== undefined) (explicit as Record<string, unknown>).seeds = [raw.seed];
-      const { report } = await explainCheckpoint(raw.checkpoint, explicit, { out: raw.out ?? D.out }, progress, env);
+      if ((raw.checkpoint === undefined) === (raw.onnx === undefined)) throw new CliError('usage', 'explain needs exactly one of --checkpoint FILE and --onnx FILE');
+      const { report } = raw.onnx !== undefined ? await explainOnnx(raw.onnx, options, progress, env) : await explainCheckpoint(raw.checkpoint, explicit, { out: raw.out ?? D.out }, progress, env);
       const files = raw.out ? await writeReportFiles(report, raw.out) : null;
       printReport(report, files, raw, (l) => progress.log(l));
     } finally {
@@ -171,6 +176,7 @@ function validateCommand(program: Command): void {
 }
 
 function otherCommands(program: Command): void {
+  prepareCommand(program);
   program
     .command('phantom')
     .description('write the synthetic head-and-neck CT phantom as PNGs with a manifest and its ground truth')
@@ -196,6 +202,17 @@ function otherCommands(program: Command): void {
     .action(async (raw: Raw) => {
       const files = await renderReportCommand(raw);
       process.stdout.write(`${files.html}\n`);
+    });
+
+  program
+    .command('explore')
+    .description('write explorer.html: a page that runs fgflow in the browser on a report’s models or on checkpoints (no server, no network)')
+    .option('--from <file>', 'a report.json of fgflow experiment (its jobs’ checkpoints are beside it)')
+    .option('--checkpoint <files...>', 'checkpoints of fgflow train or of experiment jobs')
+    .option('--images <n>', 'test images per seed', parseInteger('images'), 8)
+    .option('--out <dir>', 'output directory (default: beside the report.json or the first checkpoint)')
+    .action(async (raw: Raw) => {
+      process.stdout.write(`${await exploreCommand(raw)}\n`);
     });
 
   program
@@ -233,7 +250,8 @@ export function buildProgram(): Command {
     .name('fgflow')
     .description('Feature gradient flow: how well does a classifier’s gradient align with interpretable features?')
     .version(packageVersion(), '-V, --version', 'print the version')
-    .showHelpAfterError();
+    // A bad option gets one line naming it (and exit code 1), not the whole usage text.
+    .showHelpAfterError(false);
   experimentCommand(program);
   trainCommand(program);
   explainCommand(program);

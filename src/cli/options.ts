@@ -59,6 +59,7 @@ export function modelOptions(cmd: Command): Command {
     .addOption(new Option('--schedule <kind>', 'learning rate after warm-up').choices(['cosine', 'constant']).default(D.schedule))
     .option('--weight-decay <w>', 'decoupled weight decay (AdamW)', num('weight-decay'), D.weightDecay)
     .addOption(new Option('--augment <kind>', 'training augmentation that keeps the features’ meaning').choices(['dihedral', 'none']).default(D.augment))
+    .addOption(new Option('--inputs <mode>', 'what the CNN sees: ct+mask (both channels), ct (the CT only: shape must come from its intensities) or masked-ct (the CT inside the mask)').choices(['ct+mask', 'ct', 'masked-ct']).default(D.inputs))
     .option('--no-normalise', 'feed the windowed CT unstandardised (default: each channel standardised by the training split)')
     .option('--channels <list>', 'conv channels', list('channels', int('channels')), [...D.channels])
     .option('--hidden <list>', 'dense widths', list('hidden', int('hidden')), [...D.hidden])
@@ -114,6 +115,7 @@ export function toExperimentOptions(raw: Raw, signal?: AbortSignal): ExperimentO
     ...pick('weightDecay', raw.weightDecay),
     ...pick('augment', raw.augment),
     ...pick('normalise', raw.normalise),
+    ...pick('inputs', raw.inputs),
     ...pick('channels', raw.channels),
     ...pick('hidden', raw.hidden),
     ...pick('seeds', raw.seeds),

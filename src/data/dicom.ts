@@ -11,11 +11,11 @@
  * Files without the 'DICM' Part-10 prefix are rejected ('unreadable').
  */
 import dicomParser from 'dicom-parser';
-import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
-import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
+import { DataError, describeThrown, fail, guard } from './errors.ts';
 import { checkFinitePixels, type PixelOptions } from './finite.ts';
-import { MAX_INFLATED_BYTES, label, readBytes } from './io.ts';
+import { inflateRawCapped, label } from './io.ts';
+import { readSliceTags, type DicomSliceTags } from './dicom-tags.ts';
 import { toBinaryMask } from './mask.ts';
 import type { Image2D } from './types.ts';
 
@@ -70,6 +70,12 @@ export interface DicomOptions extends PixelOptions {
   readonly frame?: number;
   /** Apply RescaleSlope/RescaleIntercept (default true; never applied to 1-bit data). */
   readonly rescale?: boolean;
+  /**
+   * Invert MONOCHROME1 images (default true; never masks), v ↦ lo + hi − v over the range the
+   * stored bits can hold after the rescale, so a larger value is always brighter (the file's
+   * window still refers to the stored values: see `invertedAbout` and dicom-voi.ts).
+   */
+  readonly invertMonochrome1?: boolean;
 }
 
 export interface DicomImage extends Image2D {
@@ -86,6 +92,10 @@ export interface DicomImage extends Image2D {
   readonly sopClassUid?: string;
   /** Row spacing, column spacing in mm (PixelSpacing), when present. */
   readonly pixelSpacing?: readonly [number, number];
+  /** Where the slice is and which series it belongs to, and its window (see dicom-tags.ts). */
+  readonly tags: DicomSliceTags;
+  /** Set when a MONOCHROME1 image was inverted: values v are lo + hi − (the stored modality value), this being lo + hi. */
+  readonly invertedAbout?: number;
 }
 
 type DataSet = dicomParser.DataSet;
@@ -100,21 +110,21 @@ const classify = (msg: string): 'truncated' | 'unreadable' =>
 
 const inflateRaw = (b: Uint8Array, where: string, file: string | undefined): E.Either<DataError, Uint8Array> => {
   try {
-    const out = zlib.inflateRawSync(b, { maxOutputLength: MAX_INFLATED_BYTES });
-    return E.right(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+    return E.right(inflateRawCapped(b));
   } catch (e) {
     const msg = describeThrown(e);
     return fail(classify(msg), `${where}: corrupt deflated data set (${msg})`, file, e);
   }
 };
 
-interface Parsed {
+export interface ParsedDicom {
   readonly ds: DataSet;
   readonly ts: string;
   readonly sopClassUid?: string;
 }
 
-const parse = (bytes: Uint8Array, file: string | undefined): E.Either<DataError, Parsed> => {
+/** The data set of a Part-10 file in a supported transfer syntax (for reading tags other loaders need). */
+export const parseDicom = (bytes: Uint8Array, file: string | undefined): E.Either<DataError, ParsedDicom> => {
   const where = label(file, 'DICOM');
   if (bytes.length < 132 || String.fromCharCode(bytes[128]!, bytes[129]!, bytes[130]!, bytes[131]!) !== 'DICM') {
     return fail(
@@ -174,7 +184,7 @@ const decodeDicomUnguarded = (
 ): E.Either<DataError, DicomImage> => {
   const file = options.file;
   const where = label(file, 'DICOM');
-  const parsed = parse(bytes, file);
+  const parsed = parseDicom(bytes, file);
   if (E.isLeft(parsed)) return parsed;
   const { ds, ts, sopClassUid } = parsed.right;
   try {
@@ -275,6 +285,9 @@ const decodeDicomUnguarded = (
     const slope = rescale ? num(ds.floatString('x00281053'), 1) : 1;
     const intercept = rescale ? num(ds.floatString('x00281052'), 0) : 0;
     if (slope !== 1 || intercept !== 0) for (let i = 0; i < npx; i++) out[i] = (out[i] as number) * slope + intercept;
+    const tags = readSliceTags(ds);
+    const invertedAbout = (options.invertMonochrome1 ?? true) && photometric === 'MONOCHROME1' && bitsAllocated !== 1 ? storedRangeSum(bitsStored, pixelRepresentation, slope, intercept) : undefined;
+    if (invertedAbout !== undefined) for (let i = 0; i < npx; i++) out[i] = invertedAbout - (out[i] as number);
     const ps0 = ds.floatString('x00280030', 0);
     const ps1 = ds.floatString('x00280030', 1);
     const sop = sopClassUid ?? str(ds, 'x00080016');
@@ -296,6 +309,8 @@ const decodeDicomUnguarded = (
       ...(ps0 !== undefined && ps1 !== undefined && Number.isFinite(ps0) && Number.isFinite(ps1)
         ? { pixelSpacing: [ps0, ps1] as const }
         : {}),
+      tags,
+      ...(invertedAbout !== undefined ? { invertedAbout } : {}),
     };
     return checkFinitePixels(image, frames > 1 ? `${where} (frame ${frame})` : where, file, options.nonFinite);
   } catch (e) {
@@ -304,13 +319,12 @@ const decodeDicomUnguarded = (
   }
 };
 
-/** Read one frame of a DICOM file (values in HU when the file carries a rescale). */
-export const readDicom = (file: string, options: DicomOptions = {}): E.Either<DataError, DicomImage> => {
-  const b = readBytes(file);
-  return E.isLeft(b) ? b : decodeDicom(b.right, { ...options, file });
+/** lo + hi of the modality values the stored bits can hold: the centre MONOCHROME1 is mirrored about (doubled). */
+const storedRangeSum = (bitsStored: number, pixelRepresentation: 0 | 1, slope: number, intercept: number): number => {
+  const lo = pixelRepresentation ? -(2 ** (bitsStored - 1)) : 0;
+  const hi = pixelRepresentation ? 2 ** (bitsStored - 1) - 1 : 2 ** bitsStored - 1;
+  return slope * (lo + hi) + 2 * intercept;
 };
-
-export const readDicomOrThrow = (file: string, options: DicomOptions = {}): DicomImage => orThrow(readDicom(file, options));
 
 export interface DicomMaskOptions extends PixelOptions {
   /** Frame index (segment or slice) of a multi-frame SEG (default 0). */
@@ -324,15 +338,7 @@ export const decodeDicomMask = (
   bytes: Uint8Array,
   options: DicomMaskOptions & { readonly file?: string } = {},
 ): E.Either<DataError, DicomImage> => {
-  const img = decodeDicom(bytes, { ...options, rescale: false });
+  const img = decodeDicom(bytes, { ...options, rescale: false, invertMonochrome1: false });
   if (E.isLeft(img)) return img;
   return toBinaryMask(img.right, label(options.file, 'DICOM'), options.file, options.threshold !== undefined ? { maskThreshold: options.threshold } : {});
 };
-
-export const readDicomMask = (file: string, options: DicomMaskOptions = {}): E.Either<DataError, DicomImage> => {
-  const b = readBytes(file);
-  return E.isLeft(b) ? b : decodeDicomMask(b.right, { ...options, file });
-};
-
-export const readDicomMaskOrThrow = (file: string, options: DicomMaskOptions = {}): DicomImage =>
-  orThrow(readDicomMask(file, options));

@@ -22,6 +22,9 @@ export type DataErrorCode =
   | 'duplicate'
   | 'bad-option'
   | 'missing-dependency'
+  | 'bad-series'
+  | 'bad-contour'
+  | 'missing-roi'
   | 'write-failed';
 
 export class DataError extends FgflowError {

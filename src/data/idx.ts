@@ -4,11 +4,11 @@
  * 0x08 ubyte, 0x09 byte, 0x0B short, 0x0C int, 0x0D float, 0x0E double.
  * Gzip-compressed files (.gz) are detected by their magic bytes.
  */
-import * as zlib from 'node:zlib';
+import { gzipSync } from 'fflate';
 import * as E from 'fp-ts/lib/Either.js';
-import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
+import { DataError, describeThrown, fail, guard } from './errors.ts';
 import { checkFinitePixels, type PixelOptions } from './finite.ts';
-import { gunzip, isGzip, label, readBytes, writeBytes } from './io.ts';
+import { gunzip, isGzip, label } from './io.ts';
 import type { Image2D } from './types.ts';
 
 export type IdxType = 'ubyte' | 'byte' | 'short' | 'int' | 'float' | 'double';
@@ -98,13 +98,6 @@ const decodeIdxUnguarded = (input: Uint8Array, options: { readonly file?: string
   return E.right({ type, dims, data });
 };
 
-export const readIdx = (file: string): E.Either<DataError, IdxArray> => {
-  const b = readBytes(file);
-  return E.isLeft(b) ? b : decodeIdx(b.right, { file });
-};
-
-export const readIdxOrThrow = (file: string): IdxArray => orThrow(readIdx(file));
-
 /** Encode an IDX array (optionally gzipped). */
 export const encodeIdx = (arr: IdxArray, options: { readonly gzip?: boolean } = {}): E.Either<DataError, Uint8Array> => {
   const { type, dims, data } = arr;
@@ -150,22 +143,11 @@ export const encodeIdx = (arr: IdxArray, options: { readonly gzip?: boolean } = 
   }
   if (!options.gzip) return E.right(out);
   try {
-    const z = zlib.gzipSync(out);
-    return E.right(new Uint8Array(z.buffer, z.byteOffset, z.byteLength));
+    return E.right(gzipSync(out));
   } catch (e) {
     return fail('bad-option', `cannot gzip IDX data: ${describeThrown(e)}`, undefined, e);
   }
 };
-
-/** Write an IDX file; gzip defaults to true when the name ends in .gz. */
-export const writeIdx = (file: string, arr: IdxArray, options: { readonly gzip?: boolean } = {}): E.Either<DataError, void> => {
-  const enc = encodeIdx(arr, { gzip: options.gzip ?? file.toLowerCase().endsWith('.gz') });
-  if (E.isLeft(enc)) return E.left(new DataError(enc.left.code, `${file}: ${enc.left.message}`, { file }));
-  return writeBytes(file, enc.right);
-};
-
-export const writeIdxOrThrow = (file: string, arr: IdxArray, options: { readonly gzip?: boolean } = {}): void =>
-  orThrow(writeIdx(file, arr, options));
 
 /** Number of images in an IDX array: 1 for a 2-D array [h, w], n for [n, h, w]. */
 export const idxImageCount = (arr: IdxArray): number =>

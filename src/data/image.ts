@@ -9,10 +9,10 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeDicom } from './dicom.ts';
-import { DataError, fail, orThrow } from './errors.ts';
+import { DataError, fail } from './errors.ts';
 import type { PixelOptions } from './finite.ts';
 import { decodeIdx, idxImage } from './idx.ts';
-import { gunzip, isGzip, readBytes } from './io.ts';
+import { gunzip, isGzip } from './io.ts';
 import { toBinaryMask, type MaskOptions } from './mask.ts';
 import { decodeNifti } from './nifti.ts';
 import { decodePng } from './png.ts';
@@ -61,7 +61,7 @@ const decodeAs = (format: ImageFormat, bytes: Uint8Array, file: string, options:
   switch (format) {
     case 'dicom':
       // A mask keeps its stored values: a rescale would move the level the threshold refers to.
-      return decodeDicom(bytes, { file, nonFinite, rescale: !asMask, ...(index !== undefined ? { frame: index } : {}) });
+      return decodeDicom(bytes, { file, nonFinite, rescale: !asMask, invertMonochrome1: !asMask, ...(index !== undefined ? { frame: index } : {}) });
     case 'nifti':
       return decodeNifti(bytes, { file, nonFinite, ...(index !== undefined ? { slice: index } : {}) });
     case 'png':
@@ -73,29 +73,18 @@ const decodeAs = (format: ImageFormat, bytes: Uint8Array, file: string, options:
   }
 };
 
-const load = (file: string, options: MaskFileOptions, asMask: boolean): E.Either<DataError, Image2D> => {
-  const b = readBytes(file);
-  if (E.isLeft(b)) return b;
-  const format = options.format ?? formatFromName(file) ?? sniffFormat(b.right);
+/**
+ * Decode an image (or, with `asMask`, a mask as 0/1) of any supported format from its bytes;
+ * the format comes from `options.format`, else from `file`'s name, else from the content.
+ */
+export const decodeImage = (bytes: Uint8Array, file: string, options: MaskFileOptions = {}, asMask = false): E.Either<DataError, Image2D> => {
+  const format = options.format ?? formatFromName(file) ?? sniffFormat(bytes);
   if (format === undefined)
     return fail(
       'unsupported-format',
       `${file}: unknown image format (expected .dcm, .nii, .nii.gz, .png or .idx, and the content is none of these)`,
       file,
     );
-  const img = decodeAs(format, b.right, file, options, asMask);
+  const img = decodeAs(format, bytes, file, options, asMask);
   return asMask && E.isRight(img) ? toBinaryMask(img.right, file, file, options) : img;
 };
-
-/** Read an image file of any supported format. */
-export const readImageFile = (file: string, options: ImageFileOptions = {}): E.Either<DataError, Image2D> =>
-  load(file, options, false);
-
-/**
- * Read a mask file of any supported format as 0/1: a binary file (0 and one positive value, e.g.
- * 0/255 PNGs, DICOM SEG 1-bit frames) as it is; a grey one only with `maskThreshold` (value > threshold → 1).
- */
-export const readMaskFile = (file: string, options: MaskFileOptions = {}): E.Either<DataError, Image2D> => load(file, options, true);
-
-export const readImageFileOrThrow = (file: string, options: ImageFileOptions = {}): Image2D => orThrow(readImageFile(file, options));
-export const readMaskFileOrThrow = (file: string, options: MaskFileOptions = {}): Image2D => orThrow(readMaskFile(file, options));

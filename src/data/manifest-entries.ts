@@ -27,10 +27,13 @@ export interface ManifestEntry {
   /** Applied to the loaded image: value · imageSlope + imageIntercept (e.g. a 16-bit PNG holding HU + 1024: intercept −1024). */
   readonly imageSlope?: number;
   readonly imageIntercept?: number;
+  /** Pixel size in mm: between rows and between columns (DICOM's PixelSpacing order). */
+  readonly rowSpacing?: number;
+  readonly columnSpacing?: number;
 }
 
 /** The fields (CSV columns, JSON keys) an entry may have. */
-export const MANIFEST_FIELDS = ['id', 'image', 'mask', 'label', 'imageIndex', 'maskIndex', 'imageSlope', 'imageIntercept'] as const;
+export const MANIFEST_FIELDS = ['id', 'image', 'mask', 'label', 'imageIndex', 'maskIndex', 'imageSlope', 'imageIntercept', 'rowSpacing', 'columnSpacing'] as const;
 const REQUIRED_FIELDS = ['image', 'mask', 'label'] as const;
 /** The keys a JSON manifest object may have around its entries. */
 const JSON_DOCUMENT_KEYS = ['name', 'description', 'samples', 'entries'] as const;
@@ -196,6 +199,10 @@ const parseEntry = (file: string, dir: string, { row, fields }: RawRow): Manifes
   const imageSlope = parseNumber(fields['imageSlope']);
   const imageIntercept = parseNumber(fields['imageIntercept']);
   if (imageSlope === null || imageIntercept === null) return bad('bad-manifest', 'imageSlope/imageIntercept must be finite numbers');
+  const rowSpacing = parseNumber(fields['rowSpacing']);
+  const columnSpacing = parseNumber(fields['columnSpacing']);
+  if (rowSpacing === null || columnSpacing === null || (rowSpacing ?? 1) <= 0 || (columnSpacing ?? 1) <= 0 || (rowSpacing === undefined) !== (columnSpacing === undefined))
+    return bad('bad-manifest', `rowSpacing and columnSpacing must both be given as positive numbers (mm), or neither; got ${shown(fields['rowSpacing'])} and ${shown(fields['columnSpacing'])}`);
   const idRaw = fields['id'];
   const id = typeof idRaw === 'string' && idRaw.trim() !== '' ? idRaw.trim() : typeof idRaw === 'number' ? String(idRaw) : undefined;
   return {
@@ -207,6 +214,7 @@ const parseEntry = (file: string, dir: string, { row, fields }: RawRow): Manifes
     ...(maskIndex !== undefined ? { maskIndex } : {}),
     ...(imageSlope !== undefined ? { imageSlope } : {}),
     ...(imageIntercept !== undefined ? { imageIntercept } : {}),
+    ...(rowSpacing !== undefined && columnSpacing !== undefined ? { rowSpacing, columnSpacing } : {}),
   };
 };
 

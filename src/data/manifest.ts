@@ -18,8 +18,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { classCounts, withRelated } from './dataset.ts';
 import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
 import { checkFinitePixels, type PixelOptions } from './finite.ts';
-import { readImageFile, readMaskFile } from './image.ts';
-import { readManifestEntries, type EntryReadOptions, type ManifestEntry } from './manifest-entries.ts';
+import { readImageFile, readMaskFile } from './files.ts';
+import { MANIFEST_FIELDS, readManifestEntries, type EntryReadOptions, type ManifestEntry } from './manifest-entries.ts';
 import type { MaskOptions } from './mask.ts';
 import { excerpt } from './text.ts';
 import type { Dataset, Image2D, Sample } from './types.ts';
@@ -73,6 +73,16 @@ const rescaled = (image: Image2D, entry: ManifestEntry, options: PixelOptions): 
   return checkFinitePixels({ width: image.width, height: image.height, data }, `${entry.image} after imageSlope ${slope} and imageIntercept ${intercept}`, entry.image, options.nonFinite);
 };
 
+/** [row, column] mm: the manifest's columns, else what the file says (DICOM PixelSpacing, NIfTI pixdim). */
+const spacingOf = (entry: ManifestEntry, loaded: E.Either<DataError, Image2D>): readonly [number, number] | undefined => {
+  if (entry.rowSpacing !== undefined && entry.columnSpacing !== undefined) return [entry.rowSpacing, entry.columnSpacing];
+  if (E.isLeft(loaded)) return undefined;
+  const file = loaded.right as Image2D & { pixelSpacing?: readonly [number, number]; dims?: readonly number[] };
+  if (!file.pixelSpacing || !file.pixelSpacing.every((s) => Number.isFinite(s) && s > 0)) return undefined;
+  // NIfTI's pixdim is [i, j] = [column, row]; DICOM's PixelSpacing is already [row, column].
+  return file.dims !== undefined ? [file.pixelSpacing[1], file.pixelSpacing[0]] : file.pixelSpacing;
+};
+
 /** Load one entry's image and mask as a sample, or every problem with them. */
 const loadEntry = (file: string, entry: ManifestEntry, id: string, row: string, options: ManifestOptions): Sample | DataError[] => {
   const pixels = options.nonFinite !== undefined ? { nonFinite: options.nonFinite } : {};
@@ -97,7 +107,8 @@ const loadEntry = (file: string, entry: ManifestEntry, id: string, row: string, 
     ];
   if (!options.allowEmptyMask && !mask.data.some((v) => v !== 0))
     return [new DataError('bad-mask', `${entry.mask}: mask is empty (manifest ${file}, ${row})`, { file: entry.mask })];
-  return { id, image: image.right, mask, label: entry.label, source: entry.image };
+  const spacing = spacingOf(entry, img);
+  return { id, image: image.right, mask, label: entry.label, source: entry.image, ...(spacing ? { spacing } : {}) };
 };
 
 /** Load every image and mask a manifest lists, as a Dataset. */
@@ -142,7 +153,7 @@ export const writeManifest = (file: string, entries: readonly ManifestEntry[]): 
   try {
     if (file.toLowerCase().endsWith('.csv')) {
       const q = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-      const lines = ['id,image,mask,label,imageIndex,maskIndex,imageSlope,imageIntercept'];
+      const lines = [MANIFEST_FIELDS.join(',')];
       for (const e of entries)
         lines.push(
           [
@@ -154,6 +165,8 @@ export const writeManifest = (file: string, entries: readonly ManifestEntry[]): 
             e.maskIndex?.toString() ?? '',
             e.imageSlope?.toString() ?? '',
             e.imageIntercept?.toString() ?? '',
+            e.rowSpacing?.toString() ?? '',
+            e.columnSpacing?.toString() ?? '',
           ]
             .map(q)
             .join(','),

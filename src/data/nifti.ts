@@ -15,9 +15,9 @@
  */
 import * as nifti from 'nifti-reader-js';
 import * as E from 'fp-ts/lib/Either.js';
-import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
+import { DataError, describeThrown, fail, guard } from './errors.ts';
 import { checkFinitePixels, type PixelOptions } from './finite.ts';
-import { gunzip, isGzip, label, readBytes } from './io.ts';
+import { gunzip, isGzip, label } from './io.ts';
 import type { Image2D } from './types.ts';
 
 export interface NiftiOptions extends PixelOptions {
@@ -79,11 +79,29 @@ export const decodeNifti = (
   options: NiftiOptions & { readonly file?: string } = {},
 ): E.Either<DataError, NiftiImage> => guard(label(options.file, 'NIfTI'), options.file, () => decodeNiftiUnguarded(input, options));
 
-const decodeNiftiUnguarded = (
-  input: Uint8Array,
-  options: NiftiOptions & { readonly file?: string },
-): E.Either<DataError, NiftiImage> => {
-  const file = options.file;
+/** A NIfTI file whose header has been read and checked against the data it holds. */
+export interface OpenedNifti {
+  readonly header: nifti.NIFTI1 | nifti.NIFTI2;
+  readonly version: 1 | 2;
+  /** The header's dims[0..ndim]. */
+  readonly dims: readonly number[];
+  /** Sizes along i, j, k and t (1 beyond ndim). */
+  readonly nx: number;
+  readonly ny: number;
+  readonly nz: number;
+  readonly nt: number;
+  readonly datatype: string;
+  readonly datatypeCode: number;
+  /** The (decompressed) file. */
+  readonly bytes: Uint8Array;
+  /** Voxel n of the file (0-based, in storage order), scaled by scl_slope/scl_inter when `rescale`. */
+  readonly voxel: (n: number) => number;
+  readonly sclSlope: number;
+  readonly sclInter: number;
+}
+
+/** Reads and checks a NIfTI header and the extent of its data (gzip detected by magic bytes). */
+export const openNifti = (input: Uint8Array, file: string | undefined, rescale = true): E.Either<DataError, OpenedNifti> => {
   const where = label(file, 'NIfTI');
   let bytes = input;
   if (isGzip(bytes)) {
@@ -116,92 +134,104 @@ const decodeNiftiUnguarded = (
   } catch (e) {
     return fail('unreadable', `${where}: cannot parse NIfTI header (${describeThrown(e)})`, file, e);
   }
+  const dims = header.dims.slice(0, 8).map((d) => Math.trunc(d));
+  const ndim = dims[0] ?? 0;
+  if (!(ndim >= 1 && ndim <= 7))
+    return fail('unreadable', `${where}: invalid dim[0] = ${ndim} (must be 1..7)`, file);
+  const size = (k: number): number => (k <= ndim ? (dims[k] ?? 0) : 1);
+  for (let k = 1; k <= ndim; k++) {
+    if (!(size(k) >= 1)) return fail('unreadable', `${where}: invalid dim[${k}] = ${size(k)}`, file);
+  }
+  const dt = DTYPES[header.datatypeCode];
+  if (dt === undefined) {
+    return fail(
+      'unsupported-format',
+      `${where}: unsupported NIfTI datatype ${header.datatypeCode} (${header.getDatatypeCodeString(header.datatypeCode)})`,
+      file,
+    );
+  }
+  if (header.numBitsPerVoxel !== dt.bytes * 8)
+    return fail(
+      'unreadable',
+      `${where}: bitpix ${header.numBitsPerVoxel} does not match datatype ${dt.name} (${dt.bytes * 8} bits)`,
+      file,
+    );
+  const voxOffset = Math.floor(header.vox_offset);
+  const minOffset = version === 1 ? 348 : 540;
+  if (!(voxOffset >= minOffset))
+    return fail('unreadable', `${where}: invalid vox_offset ${header.vox_offset} (must be >= ${minOffset})`, file);
+  let total = dt.bytes;
+  for (let k = 1; k <= ndim; k++) total *= size(k);
+  const available = bytes.length - voxOffset;
+  if (available < total) {
+    return fail(
+      'truncated',
+      `${where}: image data holds ${Math.max(0, available)} bytes after vox_offset ${voxOffset} but dims ` +
+        `${dims.slice(1, ndim + 1).join('×')} of ${dt.name} need ${total}`,
+      file,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = header.littleEndian;
+  const rawSlope = header.scl_slope;
+  const rawInter = header.scl_inter;
+  const slope = rescale && Number.isFinite(rawSlope) && rawSlope !== 0 ? rawSlope : 1;
+  const inter = rescale && Number.isFinite(rawSlope) && rawSlope !== 0 && Number.isFinite(rawInter) ? rawInter : 0;
+  return E.right({
+    header,
+    version,
+    dims: dims.slice(0, ndim + 1),
+    nx: size(1),
+    ny: size(2),
+    nz: size(3),
+    nt: size(4),
+    datatype: dt.name,
+    datatypeCode: header.datatypeCode,
+    bytes,
+    voxel: (n) => dt.read(view, voxOffset + n * dt.bytes, le) * slope + inter,
+    sclSlope: slope,
+    sclInter: inter,
+  });
+};
+
+const decodeNiftiUnguarded = (
+  input: Uint8Array,
+  options: NiftiOptions & { readonly file?: string },
+): E.Either<DataError, NiftiImage> => {
+  const file = options.file;
+  const where = label(file, 'NIfTI');
+  const opened = openNifti(input, file, options.rescale ?? true);
+  if (E.isLeft(opened)) return opened;
+  const n = opened.right;
   try {
-    const dims = header.dims.slice(0, 8).map((d) => Math.trunc(d));
-    const ndim = dims[0] ?? 0;
-    if (!(ndim >= 1 && ndim <= 7))
-      return fail('unreadable', `${where}: invalid dim[0] = ${ndim} (must be 1..7)`, file);
-    const size = (k: number): number => (k <= ndim ? (dims[k] ?? 0) : 1);
-    for (let k = 1; k <= ndim; k++) {
-      if (!(size(k) >= 1)) return fail('unreadable', `${where}: invalid dim[${k}] = ${size(k)}`, file);
-    }
-    const nx = size(1);
-    const ny = size(2);
-    const nz = size(3);
-    const nt = size(4);
-    const dt = DTYPES[header.datatypeCode];
-    if (dt === undefined) {
-      return fail(
-        'unsupported-format',
-        `${where}: unsupported NIfTI datatype ${header.datatypeCode} (${header.getDatatypeCodeString(header.datatypeCode)})`,
-        file,
-      );
-    }
-    if (header.numBitsPerVoxel !== dt.bytes * 8)
-      return fail(
-        'unreadable',
-        `${where}: bitpix ${header.numBitsPerVoxel} does not match datatype ${dt.name} (${dt.bytes * 8} bits)`,
-        file,
-      );
-    const slice = options.slice ?? Math.floor(nz / 2);
+    const slice = options.slice ?? Math.floor(n.nz / 2);
     const volume = options.volume ?? 0;
-    if (!Number.isInteger(slice) || slice < 0 || slice >= nz)
-      return fail('bad-option', `${where}: slice ${slice} out of range (volume has ${nz} slices)`, file);
-    if (!Number.isInteger(volume) || volume < 0 || volume >= nt)
-      return fail('bad-option', `${where}: volume ${volume} out of range (file has ${nt} volumes)`, file);
-    const voxOffset = Math.floor(header.vox_offset);
-    const minOffset = version === 1 ? 348 : 540;
-    if (!(voxOffset >= minOffset))
-      return fail('unreadable', `${where}: invalid vox_offset ${header.vox_offset} (must be >= ${minOffset})`, file);
-    let total = dt.bytes;
-    for (let k = 1; k <= ndim; k++) total *= size(k);
-    const available = bytes.length - voxOffset;
-    if (available < total) {
-      return fail(
-        'truncated',
-        `${where}: image data holds ${Math.max(0, available)} bytes after vox_offset ${voxOffset} but dims ` +
-          `${dims.slice(1, ndim + 1).join('×')} of ${dt.name} need ${total}`,
-        file,
-      );
-    }
-    const npx = nx * ny;
-    if (npx > 1 << 28) return fail('unsupported-format', `${where}: slice of ${nx}×${ny} pixels is too large`, file);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const le = header.littleEndian;
-    const start = voxOffset + (volume * nz + slice) * npx * dt.bytes;
+    if (!Number.isInteger(slice) || slice < 0 || slice >= n.nz)
+      return fail('bad-option', `${where}: slice ${slice} out of range (volume has ${n.nz} slices)`, file);
+    if (!Number.isInteger(volume) || volume < 0 || volume >= n.nt)
+      return fail('bad-option', `${where}: volume ${volume} out of range (file has ${n.nt} volumes)`, file);
+    const npx = n.nx * n.ny;
+    if (npx > 1 << 28) return fail('unsupported-format', `${where}: slice of ${n.nx}×${n.ny} pixels is too large`, file);
+    const start = (volume * n.nz + slice) * npx;
     const out = new Float32Array(npx);
-    for (let i = 0; i < npx; i++) out[i] = dt.read(view, start + i * dt.bytes, le);
-    const rescale = options.rescale ?? true;
-    const rawSlope = header.scl_slope;
-    const rawInter = header.scl_inter;
-    const slope = rescale && Number.isFinite(rawSlope) && rawSlope !== 0 ? rawSlope : 1;
-    const inter = rescale && Number.isFinite(rawSlope) && rawSlope !== 0 && Number.isFinite(rawInter) ? rawInter : 0;
-    if (slope !== 1 || inter !== 0) for (let i = 0; i < npx; i++) out[i] = (out[i] as number) * slope + inter;
-    const px = header.pixDims;
+    for (let i = 0; i < npx; i++) out[i] = n.voxel(start + i);
+    const px = n.header.pixDims;
     const image: NiftiImage = {
-      width: nx,
-      height: ny,
+      width: n.nx,
+      height: n.ny,
       data: out,
-      dims: dims.slice(0, ndim + 1),
+      dims: n.dims,
       slice,
       volume,
-      datatype: dt.name,
-      datatypeCode: header.datatypeCode,
-      sclSlope: slope,
-      sclInter: inter,
+      datatype: n.datatype,
+      datatypeCode: n.datatypeCode,
+      sclSlope: n.sclSlope,
+      sclInter: n.sclInter,
       pixelSpacing: [px[1] ?? 1, px[2] ?? 1],
-      version,
+      version: n.version,
     };
-    return checkFinitePixels(image, `${where} (slice ${slice}${nt > 1 ? `, volume ${volume}` : ''})`, file, options.nonFinite);
+    return checkFinitePixels(image, `${where} (slice ${slice}${n.nt > 1 ? `, volume ${volume}` : ''})`, file, options.nonFinite);
   } catch (e) {
     return fail('unreadable', `${where}: cannot decode NIfTI image (${describeThrown(e)})`, file, e);
   }
 };
-
-/** Read one slice of a NIfTI file (.nii or .nii.gz). */
-export const readNifti = (file: string, options: NiftiOptions = {}): E.Either<DataError, NiftiImage> => {
-  const b = readBytes(file);
-  return E.isLeft(b) ? b : decodeNifti(b.right, { ...options, file });
-};
-
-export const readNiftiOrThrow = (file: string, options: NiftiOptions = {}): NiftiImage => orThrow(readNifti(file, options));

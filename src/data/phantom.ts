@@ -24,6 +24,9 @@ import { DataError, fail, orThrow } from './errors.ts';
 import { Rng } from './rng.ts';
 import type { Dataset, GroundTruth, Image2D, PhantomFeature, Sample } from './types.ts';
 
+/** [ours] The phantom's field of view: a neck-sized 250 mm, so a pixel is 250 / size mm and features can be in mm. */
+export const PHANTOM_FIELD_OF_VIEW_MM = 250;
+
 export const PHANTOM_FEATURES: readonly PhantomFeature[] = ['brightness', 'size', 'logAspectRatio', 'texture'];
 
 export const DEFAULT_PHANTOM_WEIGHTS: Readonly<Record<PhantomFeature, number>> = {
@@ -336,6 +339,7 @@ export const makePhantom = (options: PhantomOptions = {}): E.Either<DataError, D
     mask: s.mask,
     label: labels[i] as 0 | 1,
     source: 'phantom',
+    spacing: [PHANTOM_FIELD_OF_VIEW_MM / S, PHANTOM_FIELD_OF_VIEW_MM / S],
     truth: {
       brightness: s.tumour.brightness,
       size: s.tumour.size,

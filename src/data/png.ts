@@ -1,19 +1,17 @@
 /**
- * PNG loader and writer (pngjs). Reads 1/2/4/8/16-bit grey, grey+alpha,
+ * PNG decoder and encoder (fast-png: TypeScript, 16-bit, no Node built-ins). Reads 1/2/4/8/16-bit grey, grey+alpha,
  * RGB(A) and palette images; colour is converted to luma
  * (0.299 R + 0.587 G + 0.114 B), alpha is ignored. Values are the stored
  * sample values (0..2^bitDepth − 1) times `slope` plus `intercept` (e.g. a
  * 16-bit PNG holding HU + 1024 reads back as HU with intercept −1024).
  */
-import pngjs from 'pngjs';
-import * as zlib from 'node:zlib';
+import { decode, encode, type DecodedPng } from 'fast-png';
+import { Unzlib } from 'fflate';
 import * as E from 'fp-ts/lib/Either.js';
-import { DataError, describeThrown, fail, guard, orThrow } from './errors.ts';
+import { DataError, describeThrown, fail, guard } from './errors.ts';
 import { checkFinitePixels, type PixelOptions } from './finite.ts';
-import { label, readBytes, writeBytes } from './io.ts';
+import { label } from './io.ts';
 import type { Image2D } from './types.ts';
-
-const { PNG } = pngjs;
 
 export interface PngReadOptions extends PixelOptions {
   /** Applied to the stored values: value · slope + intercept (a large slope can overflow float32 to ±Infinity, which the finite check catches). */
@@ -44,10 +42,10 @@ const ADAM7 = [
 ] as const;
 
 /**
- * pngjs pads missing image data silently (a damaged IHDR can turn 100 bytes
- * into a 8192² image), so check first that the IDAT stream inflates to at
+ * A damaged IHDR can turn 100 bytes into a 8192² image that a decoder pads
+ * (pngjs did so silently), so check first that the IDAT stream inflates to at
  * least the size the header implies. Returns a problem, or undefined if fine
- * (or if the structure is too broken to tell: pngjs will then report it).
+ * (or if the structure is too broken to tell: the decoder will then report it).
  */
 const checkImageData = (bytes: Uint8Array, v: DataView): { code: 'truncated' | 'unreadable'; message: string } | undefined => {
   const width = v.getUint32(16);
@@ -81,17 +79,11 @@ const checkImageData = (bytes: Uint8Array, v: DataView): { code: 'truncated' | '
     p += 12 + len;
   }
   if (idat.length === 0) return sawEnd ? { code: 'unreadable', message: 'PNG has no image data (IDAT)' } : undefined;
-  let inflated: number;
+  let inflated = 0;
   try {
-    // Z_SYNC_FLUSH: a cut stream yields what it has instead of throwing
-    inflated = zlib.inflateSync(Buffer.concat(idat), {
-      maxOutputLength: expected,
-      finishFlush: zlib.constants.Z_SYNC_FLUSH,
-    }).length;
+    inflated = inflatedBytes(idat, expected);
   } catch (e) {
-    const msg = describeThrown(e);
-    if (/maxOutputLength|too large|exceed|larger than/i.test(msg)) return undefined; // at least `expected` bytes: enough
-    return { code: 'unreadable', message: `corrupt PNG image data (${msg})` };
+    return { code: 'unreadable', message: `corrupt PNG image data (${describeThrown(e)})` };
   }
   if (inflated < expected)
     return {
@@ -99,6 +91,52 @@ const checkImageData = (bytes: Uint8Array, v: DataView): { code: 'truncated' | '
       message: `PNG image data inflates to ${inflated} bytes but ${width}×${height} at ${depth} bits × ${ch} channel(s) needs ${expected}`,
     };
   return undefined;
+};
+
+/** Bytes the zlib stream `parts` inflates to, counting no further than `cap`; a cut stream yields what it holds. */
+const inflatedBytes = (parts: readonly Uint8Array[], cap: number): number => {
+  let total = 0;
+  const enough = new Error('enough');
+  const stream = new Unzlib((chunk) => {
+    total += chunk.length;
+    if (total >= cap) throw enough;
+  });
+  try {
+    // never final: a stream cut short then yields what it has instead of throwing
+    for (const part of parts) stream.push(part, false);
+  } catch (e) {
+    if (e !== enough) throw e;
+  }
+  return total;
+};
+
+const COLOR_TYPE: Readonly<Record<number, number>> = { 1: 0, 2: 4, 3: 2, 4: 6 };
+
+/** Sample k of row y, for rows packed at `depth` bits (PNG rows start on a byte). */
+const packedSample = (png: DecodedPng, rowBytes: number, y: number, k: number): number => {
+  const { data, depth } = png;
+  if (depth >= 8) return data[y * (rowBytes / (depth / 8)) + k] as number;
+  const bit = k * depth;
+  return ((data[y * rowBytes + (bit >> 3)] as number) >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
+};
+
+/** Pixel values as stored (grey) or as luma (colour, palette): 0.299 R + 0.587 G + 0.114 B; alpha ignored. */
+const lumaOf = (png: DecodedPng, where: string): Float32Array => {
+  const { width, height, channels, depth, palette } = png;
+  const rowBytes = Math.ceil((width * channels * depth) / 8);
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (c: number) => packedSample(png, rowBytes, y, x * channels + c);
+      let rgb: readonly number[] | undefined;
+      if (palette) {
+        rgb = palette[at(0)];
+        if (rgb === undefined) throw new RangeError(`${where}: palette index ${at(0)} at pixel (${x}, ${y}) is beyond the ${palette.length}-colour palette`);
+      } else if (channels >= 3) rgb = [at(0), at(1), at(2)];
+      out[y * width + x] = rgb ? 0.299 * rgb[0]! + 0.587 * rgb[1]! + 0.114 * rgb[2]! : at(0);
+    }
+  }
+  return out;
 };
 
 /** Decode PNG bytes. */
@@ -128,39 +166,27 @@ const decodePngUnguarded = (
   if (w * h > maxPixels) return fail('unsupported-format', `${where}: PNG of ${w}×${h} pixels exceeds the ${maxPixels}-pixel limit`, file);
   const pre = checkImageData(bytes, hv);
   if (pre !== undefined) return fail(pre.code, `${where}: ${pre.message}`, file);
-  let png: pngjs.PNGWithMetadata;
+  let png: DecodedPng;
+  let stored: Float32Array;
   try {
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
+    png = decode(bytes, { checkCrc: true });
+    stored = lumaOf(png, where);
   } catch (e) {
     const msg = describeThrown(e);
-    const code = /unexpected end|end of|truncat|incomplete|not enough|out of range/i.test(msg) ? 'truncated' : 'unreadable';
+    const code = /unexpected end|end of|EOF|truncat|incomplete|not enough|out of range|outside the bounds/i.test(msg) ? 'truncated' : 'unreadable';
     return fail(code, `${where}: cannot decode PNG (${msg})`, file, e);
   }
   const { width, height } = png;
-  const data = png.data as unknown as ArrayLike<number>;
-  const npx = width * height;
-  if (!(width > 0 && height > 0) || data.length < npx * 4)
+  if (!(width > 0 && height > 0) || stored.length !== width * height)
     return fail('unreadable', `${where}: decoded PNG has inconsistent size ${width}×${height}`, file);
   const slope = options.slope ?? 1;
   const intercept = options.intercept ?? 0;
-  const meta = png as unknown as { color?: boolean; colorType?: number; depth?: number; palette?: boolean };
-  const color = Boolean(meta.color) || Boolean(meta.palette);
-  const out = new Float32Array(npx);
-  for (let i = 0; i < npx; i++) {
-    const r = data[4 * i] as number;
-    const v = color ? 0.299 * r + 0.587 * (data[4 * i + 1] as number) + 0.114 * (data[4 * i + 2] as number) : r;
-    out[i] = v * slope + intercept;
-  }
-  const image: PngImage = { width, height, data: out, bitDepth: meta.palette ? 8 : (meta.depth ?? 8), colorType: meta.colorType ?? 0, color };
+  const out = stored.map((v) => v * slope + intercept);
+  const color = png.palette !== undefined || png.channels >= 3;
+  const colorType = png.palette ? 3 : (COLOR_TYPE[png.channels] ?? 0);
+  const image: PngImage = { width, height, data: out, bitDepth: png.palette ? 8 : png.depth, colorType, color };
   return checkFinitePixels(image, where, file, options.nonFinite);
 };
-
-export const readPng = (file: string, options: PngReadOptions = {}): E.Either<DataError, PngImage> => {
-  const b = readBytes(file);
-  return E.isLeft(b) ? b : decodePng(b.right, { ...options, file });
-};
-
-export const readPngOrThrow = (file: string, options: PngReadOptions = {}): PngImage => orThrow(readPng(file, options));
 
 export interface PngWriteOptions {
   /** 8 (default) or 16. */
@@ -185,31 +211,11 @@ export const encodePng = (image: Image2D, options: PngWriteOptions = {}): E.Eith
     const s = Math.round(v * scale + offset);
     return Number.isNaN(s) ? 0 : s < 0 ? 0 : s > max ? max : s;
   };
-  let buf: Buffer;
-  if (bitDepth === 8) {
-    buf = Buffer.alloc(npx);
-    for (let i = 0; i < npx; i++) buf[i] = q(data[i] as number);
-  } else {
-    const u16 = new Uint16Array(npx);
-    for (let i = 0; i < npx; i++) u16[i] = q(data[i] as number);
-    buf = Buffer.from(u16.buffer, u16.byteOffset, u16.byteLength);
-  }
+  const stored = bitDepth === 8 ? new Uint8Array(npx) : new Uint16Array(npx);
+  for (let i = 0; i < npx; i++) stored[i] = q(data[i] as number);
   try {
-    const png = new PNG({ width, height });
-    png.data = buf;
-    const out = PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth, inputHasAlpha: false });
-    return E.right(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+    return E.right(encode({ width, height, data: stored, depth: bitDepth, channels: 1 }));
   } catch (e) {
     return fail('bad-option', `cannot encode PNG: ${describeThrown(e)}`, undefined, e);
   }
 };
-
-/** Write a grey PNG (8 or 16 bit). */
-export const writePng = (image: Image2D, file: string, options: PngWriteOptions = {}): E.Either<DataError, void> => {
-  const enc = encodePng(image, options);
-  if (E.isLeft(enc)) return E.left(new DataError(enc.left.code, `${file}: ${enc.left.message}`, { file }));
-  return writeBytes(file, enc.right);
-};
-
-export const writePngOrThrow = (image: Image2D, file: string, options: PngWriteOptions = {}): void =>
-  orThrow(writePng(image, file, options));

@@ -19,6 +19,8 @@ export interface Sample {
   readonly label: 0 | 1;
   /** Where the sample came from (a file path, 'phantom', 'mnist', …). */
   readonly source?: string;
+  /** [row, column] pixel size in mm, where the source says (DICOM PixelSpacing, NIfTI pixdim, a manifest's rowSpacing/columnSpacing). */
+  readonly spacing?: readonly [number, number];
   /** Known generating values (synthetic data only). */
   readonly truth?: Readonly<Record<string, number>>;
 }

@@ -32,7 +32,8 @@ function ablationOf(features: readonly string[], runs: readonly ModelRun[]): Pic
   if (!runs.every((r) => r.ablation)) return {};
   const entries = features.flatMap((f) => {
     const without = stat(`A without ${f}`, runs.map((r) => r.ablation![f]), UNIT);
-    const change = stat(`change of A without ${f}`, runs.map((r) => (r.ablation![f] === null || r.ablation![f] === undefined || r.spanAlignment === null ? null : r.ablation![f]! - r.spanAlignment)));
+    // A subset's span holds less of ∇f: the change is ≤ 0 on every image, so its interval is clamped there.
+    const change = stat(`change of A without ${f}`, runs.map((r) => (r.ablation![f] === null || r.ablation![f] === undefined || r.spanAlignment === null ? null : Math.min(0, r.ablation![f]! - r.spanAlignment))), [-1, 0]);
     return without && change ? [[f, { spanAlignment: without, change }] as const] : [];
   });
   return entries.length ? { ablation: Object.fromEntries(entries) } : {};
@@ -58,6 +59,7 @@ export function aggregateModel(name: string, lambda: number, kind: ModelResult['
       draws: runs[0]!.noise.draws,
     },
     selectedEpoch: required('selected epoch', stat('selected epoch', of((r) => r.selectedEpoch))),
+    spanRatioToNoise: stat('A/noise A', of((r) => (r.spanAlignment !== null && r.noiseSpanAlignment ? r.spanAlignment / r.noiseSpanAlignment : null)), POSITIVE),
     ...ablationOf(features, runs),
     runs: [...runs],
   };

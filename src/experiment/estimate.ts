@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { splitForSeed, subset, type ExperimentData } from './data.ts';
 import { ExperimentError } from './errors.ts';
 import { featureSet } from './features.ts';
-import { channelScaling, experimentModel } from './model.ts';
+import { experimentModel, fitInputScaling } from './model.ts';
 import type { ExperimentOptions } from './options.ts';
 import type { Job } from './plan.ts';
 
@@ -21,7 +21,7 @@ const OVERHEAD = 1.35;
 function secondsPerStep(o: ExperimentOptions, data: ExperimentData, rewarded: boolean): number {
   const split = splitForSeed(data.prepared.labels, o.seeds[0]!, o);
   const train = subset(data.prepared, split.train);
-  const model = experimentModel({ inputSize: o.size, channels: [...o.channels], hidden: [...o.hidden] }, channelScaling(train));
+  const model = experimentModel({ inputSize: o.size, channels: [...o.channels], hidden: [...o.hidden] }, o.inputs, fitInputScaling(o.inputs, train));
   const params = model.init(random.key(0));
   const batch = gatherBatch(train, Array.from({ length: Math.min(o.batchSize, train.y.length) }, (_, i) => i));
   const posWeight = balancedPosWeight(train.y);

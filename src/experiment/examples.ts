@@ -3,14 +3,12 @@
  * unexplained part ∇f⊥, and frames along the gradient-flow path.
  */
 import { reshape } from '../ad/ops.ts';
-import { grad } from '../ad/transforms.ts';
-import { alignmentBatch } from '../interp/alignment.ts';
-import { flowAlignmentBatch, type FlowPath } from '../interp/flow.ts';
-import type { BatchFunction, SampleBatch } from '../interp/types.ts';
+import type { FlowPath } from '../interp/flow.ts';
+import type { BatchFunction } from '../interp/types.ts';
 import { gatherBatch, type Dataset, type Model } from '../nn/index.ts';
 import type { Example, ReportImage } from '../report/schema.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { FEATURES, featureSet } from './features.ts';
+import { explainSample } from './explain-sample.ts';
 import { channelOf, testImageModel, type MeasureOptions } from './measure.ts';
 
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
@@ -61,19 +59,10 @@ function oneExample(input: ExampleInput, f: BatchFunction, images: Tensor, masks
   const img = one(images);
   const msk = one(masks);
   const [h, w] = img.shape.slice(1) as [number, number];
-  const image2 = reshape(img as Tensor<[number, number, number]>, [h, w]);
-  const mask2 = reshape(msk as Tensor<[number, number, number]>, [h, w]);
   const id = input.ids[row]!;
-  const sample: SampleBatch = { images: img as SampleBatch['images'], masks: msk as SampleBatch['masks'], ids: [id] };
   const single: BatchFunction = (x) => f(x, [row]);
-  const gradF = grad((x: Tensor) => single(x as never, [0]))(img as Tensor) as Tensor;
-  const features = featureSet(o.features);
-  const [al] = alignmentBatch(single, features, sample, { returnPerp: true });
-  const [fl] = flowAlignmentBatch(single, features, sample, { integrator: o.integrator, maxSteps: o.flowSteps, returnPath: true });
-  const gImages = o.features.map((name, i) => {
-    const g = grad((x: Tensor) => FEATURES[name]!(x as never, mask2 as never))(image2 as Tensor) as Tensor;
-    return image(`∇ ${name}`, g, 'diverging', { caption: `S = ${(al!.S[i] ?? 0).toFixed(3)}` });
-  });
+  const { gradF, featureGrads, alignment: al, flow: fl } = explainSample(single, img, msk, id, { features: o.features, integrator: o.integrator, flowSteps: o.flowSteps, ...(o.spacing ? { spacing: o.spacing } : {}) });
+  const gImages = o.features.map((name, i) => image(`∇ ${name}`, featureGrads[i]!, 'diverging', { caption: `S = ${(al.S[i] ?? 0).toFixed(3)}` }));
   return {
     id,
     label: input.test.y[row]! as 0 | 1,
@@ -81,19 +70,19 @@ function oneExample(input: ExampleInput, f: BatchFunction, images: Tensor, masks
     seed: input.seed,
     prob: 1 / (1 + Math.exp(-input.logits[row]!)),
     images: [
-      image('CT with tumour mask', image2, 'gray', { mask: Array.from(mask2.data) }),
+      image('CT with tumour mask', reshape(img as Tensor<[number, number, number]>, [h, w]), 'gray', { mask: Array.from(msk.data) }),
       image('∇f (model)', gradF, 'diverging'),
       ...gImages,
-      ...(al?.gradPerp ? [image('∇f⊥ (unexplained)', al.gradPerp, 'diverging', { caption: `${((al.unexplained ?? 0) * 100).toFixed(1)}% of ‖∇f‖²` })] : []),
+      ...(al.gradPerp ? [image('∇f⊥ (unexplained)', al.gradPerp, 'diverging', { caption: `${((al.unexplained ?? 0) * 100).toFixed(1)}% of ‖∇f‖²` })] : []),
     ],
-    ...(fl?.path ? { flow: flowFrames(fl.path, fl.reached) } : {}),
+    ...(fl.path ? { flow: flowFrames(fl.path, fl.reached) } : {}),
     measures: {
-      spanAlignment: clamp01(al?.A ?? 0),
-      unexplained: clamp01(al?.unexplained ?? 0),
-      S: Object.fromEntries(o.features.map((name, i) => [name, clamp01(al?.S[i] ?? 0)])),
-      ...(fl && fl.F.every((v) => v !== null) ? { F: Object.fromEntries(o.features.map((name, i) => [name, clamp01(fl.F[i]!)])) } : {}),
+      spanAlignment: clamp01(al.A ?? 0),
+      unexplained: clamp01(al.unexplained ?? 0),
+      S: Object.fromEntries(o.features.map((name, i) => [name, clamp01(al.S[i] ?? 0)])),
+      ...(fl.F.every((v) => v !== null) ? { F: Object.fromEntries(o.features.map((name, i) => [name, clamp01(fl.F[i]!)])) } : {}),
     },
-    ...(fl ? { path: { reached: fl.reached, length: fl.length, steps: fl.steps } } : {}),
+    path: { reached: fl.reached, length: fl.length, steps: fl.steps },
   };
 }
 

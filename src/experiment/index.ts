@@ -8,10 +8,11 @@ export { ExperimentError, type ExperimentErrorCode } from './errors.ts';
 export { silentProgress, type ProgressSink } from './progress.ts';
 export type { JobResult } from './job.ts';
 export type { WorkerLauncher } from './runner.ts';
+export { INPUT_MODES, type InputMode } from './model.ts';
 export { mergeShards } from './merge.ts';
 export { sampleReport, type SampleOptions } from './demo.ts';
 export { planExperiment, type Environment } from './context.ts';
-export { trainOne, explainCheckpoint, type TrainOneResult, type ExplainResult } from './single.ts';
+export { trainOne, explainCheckpoint, explainOnnx, type TrainOneResult, type ExplainResult } from './single.ts';
 export { runRecoveryStudy, CAUSES, type StudyResult } from './recovery.ts';
 
 export { runExperiment, writeReportFiles, PLAN_FILE, type ExperimentResult } from './run.ts';

@@ -16,6 +16,7 @@ import type { ExperimentOptions } from './options.ts';
 import { jobSettings, settingDifferences, type Job, type Plan, type PlanSettings } from './plan.ts';
 import { prefixed, type ProgressSink } from './progress.ts';
 import { trainJob } from './train-job.ts';
+import { CAUSE_FEATURE } from './cause-features.ts';
 import { interrupted } from './interrupt.ts';
 import { writeFileAtomic } from './files.ts';
 
@@ -44,8 +45,10 @@ export interface JobData {
   readonly name: string;
   readonly subjects: number;
   readonly positives: number;
-  readonly groundTruth?: { readonly rule: string; readonly weights: Readonly<Record<string, number>> };
+  readonly groundTruth?: { readonly rule: string; readonly weights: Readonly<Record<string, number>>; readonly measuredBy?: Readonly<Record<string, string | null>> };
   readonly description?: string;
+  /** Units of the extent-like features ('mm', or 'px' and why). */
+  readonly units?: string;
 }
 
 export function describeData(data: ExperimentData): JobData {
@@ -56,15 +59,22 @@ export function describeData(data: ExperimentData): JobData {
     subjects: data.prepared.labels.length,
     positives: data.prepared.labels.filter((l) => l === 1).length,
     ...(ds.description ? { description: ds.description } : {}),
+    units: data.prepared.units,
     ...(gt
       ? {
           groundTruth: {
             rule: `label = 1 for the ${gt.positives} highest scores of Σ w·z + ${gt.noise}·ε (z: standardised ${Object.keys(gt.weights).join(', ')}; hidden: ${gt.hidden.join(', ')})`,
             weights: { ...gt.weights },
+            measuredBy: Object.fromEntries(Object.keys(gt.weights).map((v) => [v, CAUSE_FEATURE[v] ?? null])),
           },
         }
       : {}),
   };
+}
+
+/** The measure options with the data's pixel spacing, so the features are in mm where it is known. */
+export function withSpacing<O extends object>(o: O, data: ExperimentData): O & { spacing?: readonly [number, number] } {
+  return data.prepared.spacing ? { ...o, spacing: data.prepared.spacing } : o;
 }
 
 export function jobDir(out: string, job: Job): string {
@@ -124,7 +134,7 @@ export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
   await checkInterrupt(o);
   const test = subset(data.prepared, split.test);
   const ids = split.test.map((i) => data.prepared.ids[i]!);
-  const input = { model: trained.model, params: trained.params, test, ids, seed: job.seed, options: o, progress };
+  const input = { model: trained.model, params: trained.params, test, ids, seed: job.seed, options: withSpacing(o, data), progress };
   const m = measure(input);
   await checkInterrupt(o);
   const ablation = ablate(input);
@@ -148,7 +158,7 @@ export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
     })),
     trainSeconds: trained.seconds,
   };
-  const examples = job.examples ? drawExamples({ model: trained.model, params: trained.params, modelName: job.model, seed: job.seed, test, ids, logits: m.logits, count: o.examples, options: o }) : [];
+  const examples = job.examples ? drawExamples({ model: trained.model, params: trained.params, modelName: job.model, seed: job.seed, test, ids, logits: m.logits, count: o.examples, options: withSpacing(o, data) }) : [];
   const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
   const result: JobResult = {
     version: RESULT_VERSION,

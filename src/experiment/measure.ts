@@ -5,7 +5,7 @@
 import { reshape, slice } from '../ad/ops.ts';
 import { alignmentBatch, type AlignmentResult } from '../interp/alignment.ts';
 import { flowAlignmentBatch, type FlowResult } from '../interp/flow.ts';
-import { noiseDraws } from '../interp/features/index.ts';
+import { noiseDraws, type Spacing } from '../interp/features/index.ts';
 import { imageChannelModel } from '../interp/model.ts';
 import { column, noiseBaseline, summarize } from '../interp/summary.ts';
 import type { BatchFunction, Feature, SampleBatch } from '../interp/types.ts';
@@ -23,7 +23,10 @@ export function channelOf(x: Tensor, c: number): Tensor<readonly [number, number
   return reshape(slice(x as Tensor<[number, number, number, number]>, [0, c, 0, 0], [n, 1, h, w]), [n, h, w]) as Tensor<readonly [number, number, number]>;
 }
 
-export type MeasureOptions = Pick<ExperimentOptions, 'features' | 'noiseDraws' | 'noiseMask' | 'integrator' | 'flowSamples' | 'flowSteps'>;
+export type MeasureOptions = Pick<ExperimentOptions, 'features' | 'noiseDraws' | 'noiseMask' | 'integrator' | 'flowSamples' | 'flowSteps'> & {
+  /** The data's [row, column] pixel size in mm (PreparedData.spacing): features in mm. */
+  readonly spacing?: Spacing;
+};
 
 export interface Measurement {
   readonly logits: Float64Array;
@@ -67,7 +70,7 @@ interface FeatureMeasures {
 
 /** S, A and F of the features and of the noise draws for one model (as a function of the CT channel). */
 function measureFeatures(f: BatchFunction, batch: SampleBatch, labels: readonly number[], seed: number, o: MeasureOptions, tick: (done: number) => void): FeatureMeasures {
-  const features = featureSet(o.features);
+  const features = featureSet(o.features, o.spacing);
   const noise = noiseFeatures(seed, o);
   const alignment = alignmentBatch(f, features, batch);
   tick(1);
@@ -115,7 +118,7 @@ export function ablate({ model, params, test, ids, options: o }: MeasureInput): 
   if (o.features.length < 2) return undefined;
   const f = testImageModel(model, params, test);
   const batch = testBatch(test, ids);
-  return Object.fromEntries(o.features.map((drop) => [drop, meanOrNull(alignmentBatch(f, featureSet(o.features.filter((n) => n !== drop)), batch).map((r) => r.A))]));
+  return Object.fromEntries(o.features.map((drop) => [drop, meanOrNull(alignmentBatch(f, featureSet(o.features.filter((n) => n !== drop), o.spacing), batch).map((r) => r.A))]));
 }
 
 /** The noise baseline of A for a trained model. */

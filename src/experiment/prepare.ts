@@ -7,31 +7,17 @@ import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  cropAroundMask,
   DataError,
   phantom,
   readManifest,
-  resizeBilinear,
-  resizeMask,
-  windowHU,
   type Dataset,
-  type Image2D,
   type ManifestOptions,
   type PhantomOptions,
-} from '../data/index.ts';
+} from '../data/node.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { prepareSample, type PrepareOptions } from './prepare-sample.ts';
 
-export interface PrepareOptions {
-  /** Side of the square model input. */
-  readonly size: number;
-  /** CT window centre and width in HU (soft tissue: 40 / 400). */
-  readonly windowCenter?: number;
-  readonly windowWidth?: number;
-  /** Side of the crop around the mask's centroid, in source pixels; by default the whole image is resized. */
-  readonly crop?: number;
-  /** Whether images are in HU and need the CT window (phantom, DICOM); otherwise they are min-max scaled. */
-  readonly hounsfield?: boolean;
-}
+export type { PrepareOptions } from './prepare-sample.ts';
 
 export interface PreparedData {
   readonly dataset: Dataset;
@@ -40,17 +26,10 @@ export interface PreparedData {
   readonly labels: readonly (0 | 1)[];
   readonly ids: readonly string[];
   readonly size: number;
-}
-
-function minMax(img: Image2D): Image2D {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of img.data) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  const span = hi - lo || 1;
-  return { width: img.width, height: img.height, data: img.data.map((v) => (v - lo) / span) };
+  /** [row, column] mm per model-input pixel when every sample's spacing is known and they agree after cropping and resizing. */
+  readonly spacing?: readonly [number, number];
+  /** Units of the extent-like features: 'mm' with `spacing`, 'px' otherwise, and why. */
+  readonly units: string;
 }
 
 export function prepare(dataset: Dataset, options: PrepareOptions): E.Either<DataError, PreparedData> {
@@ -61,28 +40,41 @@ export function prepare(dataset: Dataset, options: PrepareOptions): E.Either<Dat
   const plane = size * size;
   for (let i = 0; i < n; i++) {
     const s = dataset.samples[i]!;
-    let image = s.image;
-    let mask = s.mask;
-    if (options.crop !== undefined) {
-      const fill = options.hounsfield === false ? 0 : -1000;
-      const cropped = cropAroundMask(image, mask, { width: options.crop, fill });
-      if (E.isLeft(cropped)) return cropped;
-      image = cropped.right.image;
-      mask = cropped.right.mask;
-    }
-    const windowed = options.hounsfield === false ? minMax(image) : windowHU(image, { center: options.windowCenter ?? 40, width: options.windowWidth ?? 400 });
-    const img = windowed.width === size && windowed.height === size ? windowed : resizeBilinear(windowed, size, size);
-    const msk = mask.width === size && mask.height === size ? mask : resizeMask(mask, size, size);
+    const one = prepareSample(s.image, s.mask, options);
+    if (E.isLeft(one)) return one;
+    const { image: img, mask: msk } = one.right;
     buf.set(img.data, (2 * i) * plane);
     buf.set(msk.data, (2 * i + 1) * plane);
   }
+  const { spacing, units } = inputSpacing(dataset, options);
   return E.right({
     dataset,
     x: Tensor.fromBuffer([n, 2, size, size] as const, 'f32', buf) as PreparedData['x'],
     labels: dataset.samples.map((s) => s.label),
     ids: dataset.samples.map((s) => s.id),
     size,
+    ...(spacing ? { spacing } : {}),
+    units,
   });
+}
+
+/**
+ * The pixel size of the model's inputs: each sample's spacing scaled by the crop (or the whole
+ * image) over the input side. One spacing for all, so the features are in mm, when every sample
+ * has one and they agree to 0.1%; pixels otherwise, saying why.
+ */
+export function inputSpacing(dataset: Dataset, options: Pick<PrepareOptions, 'size' | 'crop'>): { spacing?: readonly [number, number]; units: string } {
+  const scaled = dataset.samples.map((s) => {
+    if (!s.spacing) return undefined;
+    const [rows, cols] = options.crop !== undefined ? [options.crop, options.crop] : [s.image.height, s.image.width];
+    return [(s.spacing[0] * rows) / options.size, (s.spacing[1] * cols) / options.size] as const;
+  });
+  const missing = scaled.findIndex((s) => s === undefined);
+  if (missing >= 0) return { units: `px (sample '${dataset.samples[missing]!.id}' has no pixel spacing)` };
+  const first = scaled[0]!;
+  const differs = scaled.findIndex((s) => Math.abs(s![0] - first[0]) > 1e-3 * first[0] || Math.abs(s![1] - first[1]) > 1e-3 * first[1]);
+  if (differs >= 0) return { units: `px (pixel spacing differs: ${first.map((v) => v.toFixed(3)).join('×')} mm in '${dataset.samples[0]!.id}', ${scaled[differs]!.map((v) => v.toFixed(3)).join('×')} mm in '${dataset.samples[differs]!.id}')` };
+  return { spacing: first, units: 'mm' };
 }
 
 export interface DataSource {

@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { PHANTOM_FEATURES } from '../data/phantom.ts';
 import type { ModelResult, Recovery, RecoveryRow, ReportJson } from '../report/schema.ts';
 import { nonEmptyDir } from './files.ts';
+import { CAUSE_FEATURE } from './cause-features.ts';
+export { CAUSE_FEATURE };
 import { planExperiment } from './context.ts';
 import { checkBudget } from './estimate.ts';
 import { ExperimentError } from './errors.ts';
@@ -22,8 +24,6 @@ import { runExperiment, type ExperimentResult } from './run.ts';
 import type { ExperimentOptions } from './options.ts';
 import type { ProgressSink } from './progress.ts';
 
-/** Which measured feature names each phantom cause (null: none does). */
-export const CAUSE_FEATURE: Readonly<Record<string, string | null>> = { brightness: 'brightness', size: 'extent', logAspectRatio: 'logAspectRatio', texture: null };
 export const CAUSES: readonly string[] = PHANTOM_FEATURES;
 
 export const RANK_FIRST_SHARE = 0.95;
@@ -99,6 +99,11 @@ export function recoveryOf(byCause: ReadonlyMap<string, ModelResult>, seeds: rea
   };
 }
 
+function withoutGroundTruth(data: ReportJson['data']): ReportJson['data'] {
+  const { groundTruth: _gt, ...rest } = data;
+  return rest;
+}
+
 export interface StudyResult {
   readonly report: ReportJson;
   readonly causes: ReadonlyMap<string, ExperimentResult>;
@@ -128,7 +133,8 @@ export async function runRecoveryStudy(o: ExperimentOptions, causes: readonly st
   const report: ReportJson = {
     ...first,
     settings: { ...first.settings, phantomWeights: 'one cause per row (see recovery)', causes: [...causes] },
-    data: { ...first.data, name: 'single-cause phantoms', description: `Phantoms whose label is one feature plus noise (${causes.join(', ')}); ${first.data.subjects} subjects each.` },
+    // Each row has a rule of its own (one cause): the recovery section states them, not one ground truth.
+    data: { ...withoutGroundTruth(first.data), name: 'single-cause phantoms', description: `Phantoms whose label is one feature plus noise (${causes.join(', ')}); ${first.data.subjects} subjects each.` },
     models: [...models.values()],
     comparisons: [],
     examples: [],

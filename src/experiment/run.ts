@@ -2,7 +2,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { join, relative } from 'node:path';
-import { readReport, writeReport, type ReportJson } from '../report/index.ts';
+import { readReport, writeReport, type ReportJson } from '../report/node.ts';
 import { assembleReport } from './assemble.ts';
 import { ExperimentError } from './errors.ts';
 import { makeDir, nonEmptyDir, removeEmptyDirs, removeStaleTemporaries, writeFileAtomic, ioError } from './files.ts';

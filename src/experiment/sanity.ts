@@ -31,6 +31,7 @@ function parameterRandomisation(baseline: ModelGroup): ParameterRandomisation | 
     return {
       layers: first.layers,
       spanAlignment: aStat('randomised A', at((s) => s.spanAlignment)),
+      spanRatioToNoise: stat('randomised A/noise A', at((s) => (s.spanAlignment !== null && s.noiseSpanAlignment ? s.spanAlignment / s.noiseSpanAlignment : null)), POSITIVE),
       noiseSpanAlignment: aStat('noise A', at((s) => s.noiseSpanAlignment)),
       ratioToNoise: Object.fromEntries(features.map((f) => [f, stat(`randomised S/noise of ${f}`, at((s) => s.ratioToNoise[f] ?? null), POSITIVE)])),
       flowRatioToNoise: Object.fromEntries(features.map((f) => [f, stat(`randomised F/noise of ${f}`, at((s) => s.flowRatioToNoise[f] ?? null), POSITIVE)])),

@@ -1,26 +1,28 @@
 /**
  * One model at a time: `train` (one λ and seed, selected on validation, checkpointed) and
- * `explain` (the measures of a trained checkpoint on the test split it was never selected on).
- * A checkpoint records the settings, data fingerprint and split it was trained with, and explain
- * uses exactly those: an option that contradicts them is refused, never silently applied.
+ * `explain` (the measures of a trained checkpoint on the test split it was never selected on, or of
+ * an ONNX model trained elsewhere). A checkpoint records the settings, data fingerprint and split it
+ * was trained with, and explain uses exactly those: an option that contradicts them is refused.
  */
-import { loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CnnParams, type SplitMetrics } from '../nn/index.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { binaryLogit, fromOnnx, loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CheckpointData, type CnnParams, type Dataset, type Model, type OnnxParams, type SplitMetrics } from '../nn/node.ts';
 import type { ReportJson } from '../report/schema.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import { assembleReport } from './assemble.ts';
-import { splitForSeed, subset, type SeedSplit } from './data.ts';
+import { ceilingsFor } from './ceiling.ts';
+import { planExperiment, type Environment } from './context.ts';
+import { splitForSeed, subset, type ExperimentData, type SeedSplit } from './data.ts';
 import { ExperimentError } from './errors.ts';
 import { drawExamples } from './examples.ts';
-import { makeDir, nonEmptyDir } from './files.ts';
-import { planExperiment, type Environment } from './context.ts';
-import { describeData, type JobResult, RESULT_VERSION } from './job.ts';
+import { ioError, makeDir, nonEmptyDir } from './files.ts';
+import { describeData, type JobResult, RESULT_VERSION, withSpacing } from './job.ts';
 import { measure, summariseMeasurement } from './measure.ts';
-import { modelFromConfig } from './model.ts';
+import { cnnInput, modelFromConfig, type ExperimentModel } from './model.ts';
 import { defaultExperimentOptions, validateOptions, type ExperimentOptions } from './options.ts';
-import { settingDifferences } from './plan.ts';
+import { settingDifferences, type Plan } from './plan.ts';
 import type { ProgressSink } from './progress.ts';
 import { trainJob, CHECKPOINT_FILE, type JobMeta } from './train-job.ts';
-import { join } from 'node:path';
-import { ceilingsFor } from './ceiling.ts';
 
 export interface TrainOneResult {
   readonly checkpoint: string;
@@ -71,34 +73,27 @@ function checkTrainedOn(file: string, meta: JobMeta, dataFingerprint: string, sp
   if (!same(meta.split.test, split.test) || !same(meta.split.train, split.train)) throw new ExperimentError('mismatch', `${file}: the split of seed ${meta.seed} differs from the one it was trained with`);
 }
 
-export interface ExplainResult {
-  readonly result: JobResult;
-  readonly report: ReportJson;
+interface Measured {
+  readonly o: ExperimentOptions;
+  readonly plan: ReturnType<typeof planExperiment>['plan'];
+  readonly job: JobResult['job'];
+  readonly data: ReturnType<typeof planExperiment>['data'];
+  readonly split: SeedSplit;
+  readonly model: Model<any>;
+  readonly params: unknown;
+  readonly m: ReturnType<typeof measure>;
+  readonly selectedEpoch: number;
+  readonly history: JobResult['run']['history'];
+  readonly backend: Environment['backend'];
 }
 
-/** Measures a trained checkpoint on the test split of the data and seed it was trained with. */
-export async function explainCheckpoint(file: string, explicit: Partial<ExperimentOptions>, runtime: Pick<ExperimentOptions, 'out'>, progress: ProgressSink, env: Environment): Promise<ExplainResult> {
-  const header = await readCheckpointHeader(file).catch((e: unknown) => {
-    throw new ExperimentError('mismatch', `${file}: not a readable checkpoint (${e instanceof Error ? e.message : String(e)})`, { cause: e });
-  });
-  const meta = header.meta as JobMeta | undefined;
-  if (!meta || typeof meta.fingerprint !== 'string' || !meta.settings) throw new ExperimentError('mismatch', `${file}: not a checkpoint of fgflow train or experiment (it records no settings or split)`);
-  const o: ExperimentOptions = { ...optionsOf(file, meta, explicit), ...runtime, resume: false, force: false };
-  validateOptions(o);
-  const seed = meta.seed;
-  const { data, plan } = planExperiment(o, { numerics: String(meta.settings.numerics ?? env.numerics) });
-  const job = plan.jobs[0]!;
-  const split = splitForSeed(data.prepared.labels, seed, o);
-  checkTrainedOn(file, meta, data.fingerprint, split);
-  const model = modelFromConfig(header.model, file);
-  const loaded = await loadCheckpoint<CnnParams>(file, { model });
+/** The job result of a model measured on its seed's test split (explain: a checkpoint, or an ONNX model). */
+function measuredResult({ o, plan, job, data, split, model, params, m, selectedEpoch, history, backend }: Measured): JobResult {
+  const seed = o.seeds[0]!;
   const test = subset(data.prepared, split.test);
   const ids = split.test.map((i) => data.prepared.ids[i]!);
-  const selectedEpoch = loaded.state.bestEpoch?.epoch ?? Math.max(0, loaded.state.epoch - 1);
-  const params = loaded.state.bestEpoch?.params ?? loaded.state.params;
-  const m = measure({ model, params, test, ids, seed, options: o, progress });
   const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
-  const result: JobResult = {
+  return {
     version: RESULT_VERSION,
     job,
     planFingerprint: plan.fingerprint,
@@ -106,18 +101,100 @@ export async function explainCheckpoint(file: string, explicit: Partial<Experime
     dataFingerprint: plan.dataFingerprint,
     data: describeData(data),
     split: { train: split.train.length, validation: split.validation.length, test: split.test.length, testPositives: positives(split.test), validationPositives: positives(split.validation) },
-    run: {
-      seed,
-      ...summariseMeasurement(m, o),
-      selectedEpoch,
-      history: loaded.state.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, trainBalancedAccuracy: h.train?.balancedAccuracy ?? 0, validationBalancedAccuracy: h.validation?.balancedAccuracy ?? 0, validationAuc: h.validation?.auc ?? null, validationLoss: h.validation?.bce ?? 0 })),
-      trainSeconds: 0,
-    },
+    run: { seed, ...summariseMeasurement(m, o), selectedEpoch, history, trainSeconds: 0 },
     ceilings: job.lambda === 0 ? ceilingsFor(data.prepared.dataset, split) : [],
-    examples: o.examples > 0 ? drawExamples({ model, params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: o }) : [],
-    backend: env.backend,
+    examples: o.examples > 0 ? drawExamples({ model, params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: withSpacing(o, data) }) : [],
+    backend,
   };
+}
+
+export interface ExplainResult {
+  readonly result: JobResult;
+  readonly report: ReportJson;
+}
+
+/** A trained checkpoint with what it was trained on: its options, data, plan, split and kept params. */
+export interface TrainedCheckpoint {
+  readonly meta: JobMeta;
+  readonly options: ExperimentOptions;
+  readonly data: ExperimentData;
+  readonly plan: Plan;
+  readonly split: SeedSplit;
+  readonly model: ExperimentModel;
+  readonly loaded: CheckpointData<CnnParams>;
+  /** The kept epoch's params (restoreBest), else the last epoch's. */
+  readonly params: CnnParams;
+  readonly selectedEpoch: number;
+  readonly test: Dataset;
+  readonly ids: readonly string[];
+}
+
+/** Loads a checkpoint of fgflow train or experiment, refusing one whose data or split cannot be rebuilt as it was trained. */
+export async function loadTrainedCheckpoint(file: string, explicit: Partial<ExperimentOptions>, runtime: Pick<ExperimentOptions, 'out'>, env: Pick<Environment, 'numerics'>): Promise<TrainedCheckpoint> {
+  const header = await readCheckpointHeader(file).catch((e: unknown) => {
+    throw new ExperimentError('mismatch', `${file}: not a readable checkpoint (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  });
+  const meta = header.meta as JobMeta | undefined;
+  if (!meta || typeof meta.fingerprint !== 'string' || !meta.settings) throw new ExperimentError('mismatch', `${file}: not a checkpoint of fgflow train or experiment (it records no settings or split)`);
+  // One model's report: no sanity-check or ablation jobs belong to it.
+  const o: ExperimentOptions = { ...optionsOf(file, meta, explicit), ...runtime, resume: false, force: false, sanity: false, ablateReward: false };
+  validateOptions(o);
+  const { data, plan } = planExperiment(o, { numerics: String(meta.settings.numerics ?? env.numerics) });
+  const split = splitForSeed(data.prepared.labels, meta.seed, o);
+  checkTrainedOn(file, meta, data.fingerprint, split);
+  const model = modelFromConfig(header.model, file);
+  const loaded = await loadCheckpoint<CnnParams>(file, { model });
+  return {
+    meta, options: o, data, plan, split, model, loaded,
+    params: loaded.state.bestEpoch?.params ?? loaded.state.params,
+    selectedEpoch: loaded.state.bestEpoch?.epoch ?? Math.max(0, loaded.state.epoch - 1),
+    test: subset(data.prepared, split.test),
+    ids: split.test.map((i) => data.prepared.ids[i]!),
+  };
+}
+
+/** Measures a trained checkpoint on the test split of the data and seed it was trained with. */
+export async function explainCheckpoint(file: string, explicit: Partial<ExperimentOptions>, runtime: Pick<ExperimentOptions, 'out'>, progress: ProgressSink, env: Environment): Promise<ExplainResult> {
+  const { meta, options: o, data, plan, split, model, loaded, params, selectedEpoch, test, ids } = await loadTrainedCheckpoint(file, explicit, runtime, env);
+  const m = measure({ model, params, test, ids, seed: meta.seed, options: withSpacing(o, data), progress });
+  const history = loaded.state.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, trainBalancedAccuracy: h.train?.balancedAccuracy ?? 0, validationBalancedAccuracy: h.validation?.balancedAccuracy ?? 0, validationAuc: h.validation?.auc ?? null, validationLoss: h.validation?.bce ?? 0 }));
+  const result = measuredResult({ o, plan, job: plan.jobs[0]!, data, split, model, params, m, selectedEpoch, history, backend: env.backend });
   const report = assembleReport({ settings: { ...plan.settings, checkpoint: file }, results: [result], timing: { totalSeconds: m.seconds } });
   return { result, report };
 }
 
+/**
+ * Measures a model trained elsewhere (an ONNX file) on the test split of `--seed` of the data, the
+ * same subjects fgflow's own models are measured on. Its input is [N, C, H, W] with H = W = --size:
+ * C = 2 takes the prepared [windowed CT, mask] channels, C = 1 the windowed CT alone (the mask still
+ * defines the features). The logit is read as nn.binaryLogit says; gradients are taken with
+ * respect to the CT channel, as for every fgflow model.
+ */
+export async function explainOnnx(file: string, options: ExperimentOptions, progress: ProgressSink, env: Environment): Promise<ExplainResult> {
+  const seed = options.seeds[0] ?? 0;
+  const o: ExperimentOptions = { ...options, lambdas: [0], seeds: [seed], sanity: false, ablateReward: false, resume: false, force: false };
+  validateOptions(o);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw ioError('read the ONNX model', file, e);
+  }
+  const onnx = fromOnnx(bytes, { source: file });
+  const dims = onnx.inputs[0]!.dims;
+  const channels = dims?.[1];
+  if (!dims || dims.length !== 4 || (channels !== 1 && channels !== 2)) throw new ExperimentError('usage', `${file}: the model's input '${onnx.inputs[0]!.name}' must be [N, 1 or 2, H, W] (the CT, or [CT, mask]), got [${dims?.map((d) => d ?? '?').join(', ') ?? 'no shape'}]`);
+  const side = [dims[2], dims[3]].find((d) => typeof d === 'number' && d !== o.size);
+  if (side !== undefined) throw new ExperimentError('usage', `${file}: the model takes ${dims[2]}×${dims[3]} images; pass --size ${dims[2]} (and a --crop that suits it)`);
+  const logit = binaryLogit(onnx);
+  const model = { init: logit.init, apply: (p: OnnxParams, x: never) => logit.apply(p, (channels === 1 ? cnnInput('ct', x) : x) as never) };
+  const { data, plan } = planExperiment(o, env);
+  const job = plan.jobs[0]!;
+  const split = splitForSeed(data.prepared.labels, seed, o);
+  const test = subset(data.prepared, split.test);
+  const ids = split.test.map((i) => data.prepared.ids[i]!);
+  const m = measure({ model, params: onnx.params, test, ids, seed, options: withSpacing(o, data), progress });
+  const result = measuredResult({ o, plan, job, data, split, model, params: onnx.params, m, selectedEpoch: 0, history: [], backend: env.backend });
+  const report = assembleReport({ settings: { ...plan.settings, onnx: file, onnxReadout: logit.readout, onnxInput: channels === 2 ? '[windowed CT, mask]' : 'windowed CT' }, results: [result], timing: { totalSeconds: m.seconds } });
+  return { result, report };
+}

@@ -24,13 +24,13 @@ import {
   type Optimizer,
   type SplitMetrics,
   type TrainState,
-} from '../nn/index.ts';
+} from '../nn/node.ts';
 import * as random from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { subset, type ExperimentData, type SeedSplit } from './data.ts';
 import { ExperimentError } from './errors.ts';
 import { featureSet } from './features.ts';
-import { channelScaling, experimentModel, type ExperimentModel } from './model.ts';
+import { experimentModel, fitInputScaling, type ExperimentModel } from './model.ts';
 import type { ExperimentOptions, SelectionMetric } from './options.ts';
 import { jobSettings, settingDifferences, type Job, type Plan, type PlanSettings } from './plan.ts';
 import type { ProgressSink } from './progress.ts';
@@ -65,12 +65,12 @@ export function learningRateSchedule(o: Pick<ExperimentOptions, 'lr' | 'warmupEp
   return warmupSteps > 0 ? { kind: 'linearWarmup', peak: o.lr, warmupSteps } : o.lr;
 }
 
-function lossFor(job: Job, model: ExperimentModel, o: ExperimentOptions, posWeight: number): LossFn<CnnParams> {
+function lossFor(job: Job, model: ExperimentModel, o: ExperimentOptions, posWeight: number, spacing?: readonly [number, number]): LossFn<CnnParams> {
   const bce = (logits: Tensor, batch: Batch) => bceWithLogits(logits as never, batch.y, { posWeight });
   const base: LossFn<CnnParams> =
     job.lambda === 0
       ? (params, batch) => bce(model.apply(params, batch.x as never), batch)
-      : alignmentLoss<CnnParams, Batch, random.Key>(model, alignmentReward({ features: featureSet(job.rewardFeatures ?? o.features), lambda: job.lambda, kind: o.reward }), bce);
+      : alignmentLoss<CnnParams, Batch, random.Key>(model, alignmentReward({ features: featureSet(job.rewardFeatures ?? o.features, spacing), lambda: job.lambda, kind: o.reward }), bce);
   return base;
 }
 
@@ -124,7 +124,7 @@ export async function trainJob({ options: o, plan, data, job, split, dir, progre
   const shuffle = job.kind === 'shuffled-labels';
   const trainData = shuffle ? shuffledLabels(subset(data.prepared, split.train), job.seed, 0x5f1) : subset(data.prepared, split.train);
   const validation = shuffle ? shuffledLabels(subset(data.prepared, split.validation), job.seed, 0x5f2) : subset(data.prepared, split.validation);
-  const model = experimentModel({ inputSize: o.size, channels: [...o.channels], hidden: [...o.hidden] }, o.normalise ? channelScaling(trainData) : undefined);
+  const model = experimentModel({ inputSize: o.size, channels: [...o.channels], hidden: [...o.hidden] }, o.inputs, o.normalise ? fitInputScaling(o.inputs, trainData) : undefined);
   const stepsPerEpoch = Math.ceil(trainData.y.length / o.batchSize);
   const optimizer = adam({ lr: learningRateSchedule(o, stepsPerEpoch), weightDecay: o.weightDecay, decoupled: true });
   const meta = jobMeta(plan, job, split);
@@ -137,7 +137,7 @@ export async function trainJob({ options: o, plan, data, job, split, dir, progre
   let shown = '–';
   const result = await train({
     model,
-    loss: lossFor(job, model, o, balancedPosWeight(trainData.y)),
+    loss: lossFor(job, model, o, balancedPosWeight(trainData.y), data.prepared.spacing),
     data: trainData,
     validation,
     epochs: o.epochs,

@@ -12,14 +12,12 @@
  *
  * The preamble never changes; the header's `version` says how to read the rest. Version 2 added
  * the best epoch's params (restoreBest, tensors under `best.`) and renamed the per-epoch `test`
- * metrics to `validation`; version 1 files are upgraded on read. Files are written to a temporary
- * file in the target directory, fsynced and renamed over the target, so a reader sees the old
- * checkpoint or the new one, never half of one.
+ * metrics to `validation`; version 1 files are upgraded on read.
+ *
+ * This file is the codec (bytes in, bytes out: a browser can read a checkpoint too);
+ * checkpoint-file.ts writes and reads the files, atomically.
  */
-import { endianness } from 'node:os';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import CRC32 from 'crc-32';
 import { flatten as treeFlatten, unflatten, type Pytree } from '../ad/pytree.ts';
 import { isKey, key as makeKey, type Key } from '../tensor/random.ts';
 import { allocate, Tensor } from '../tensor/tensor.ts';
@@ -86,7 +84,9 @@ const PREFIXES = ['params.', 'opt.', 'best.'] as const;
 
 const bytesPer = (d: DType) => (d === 'f64' ? 8 : 4);
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
-const littleEndian = endianness() === 'LE';
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** CRC-32 (zlib's), continuing from `seed`, as an unsigned 32-bit integer. */
+const crc32 = (bytes: Uint8Array, seed = 0): number => CRC32.buf(bytes, seed) >>> 0;
 
 function leafBytes(t: Tensor): Uint8Array {
   const d = t.data;
@@ -294,67 +294,3 @@ export function decodeCheckpoint<P extends Pytree>(bytes: Uint8Array, expect: Lo
   };
   return { model: header.model, optimizer: header.optimizer.config, state, meta: header.meta };
 }
-
-// ------------------------------------------------------------------ files
-
-function ioError(path: string, what: string, e: unknown): CheckpointError {
-  return new CheckpointError('io', path, `${what}: ${(e as Error).message ?? String(e)}`, { cause: e });
-}
-
-/** Writes a checkpoint atomically: temp file in the same directory, fsync, rename (and fsync of the directory). */
-export async function saveCheckpoint<P extends Pytree>(path: string, data: CheckpointData<P>): Promise<void> {
-  const chunks = encodeCheckpoint(data);
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  let handle;
-  try {
-    handle = await open(tmp, 'wx');
-  } catch (e) {
-    throw ioError(path, 'cannot create a temporary file beside it', e);
-  }
-  try {
-    let position = 0;
-    for (const chunk of chunks) {
-      let done = 0;
-      while (done < chunk.byteLength) {
-        const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done, position);
-        done += bytesWritten;
-        position += bytesWritten;
-      }
-    }
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, path);
-  } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw ioError(path, 'write failed (the previous checkpoint, if any, is untouched)', e);
-  }
-  // Makes the rename itself durable; some platforms cannot open directories, and the data is already safe there.
-  try {
-    const d = await open(dir, 'r');
-    await d.sync().finally(() => d.close());
-  } catch {
-    /* best effort */
-  }
-}
-
-async function readAll(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    throw ioError(path, 'cannot read', e);
-  }
-}
-
-/** The header alone (to build the model and optimiser a checkpoint needs before loading it). */
-export async function readCheckpointHeader(path: string): Promise<CheckpointHeader> {
-  return decodeHeader(await readAll(path), path).header;
-}
-
-/** Reads a checkpoint, validating magic, version, checksums, sizes, and shapes against the model. */
-export async function loadCheckpoint<P extends Pytree>(path: string, expect: LoadExpectation<P>): Promise<CheckpointData<P>> {
-  return decodeCheckpoint(await readAll(path), expect, path);
-}
-

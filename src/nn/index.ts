@@ -1,7 +1,7 @@
 /**
  * fgflow's neural networks: layers as pure functions, the paper's CNN, losses, metrics,
- * optimisers as state transitions, training, and checkpoints. Entry points: `paperCnn(config)`
- * and `train(options)`.
+ * optimisers as state transitions, training, and checkpoints as bytes (node.ts adds them as files).
+ * Entry points: `paperCnn(config)` and `train(options)`.
  */
 export {
   conv2d, avgPool2d, elu, relu, sigmoid, dense, flatten, sequential, toModel,
@@ -28,8 +28,9 @@ export {
 } from './train.ts';
 export { gatherBatch, predict, scoreLogits, checkDataset, type Dataset, type Batch, type SplitMetrics } from './batches.ts';
 export {
-  saveCheckpoint, loadCheckpoint, readCheckpointHeader, encodeCheckpoint, decodeCheckpoint, decodeHeader, CHECKPOINT_MAGIC, CHECKPOINT_VERSION,
+  encodeCheckpoint, decodeCheckpoint, decodeHeader, CHECKPOINT_MAGIC, CHECKPOINT_VERSION,
   type CheckpointData, type CheckpointHeader, type TensorEntry, type LoadExpectation,
 } from './checkpoint.ts';
 export { ConfigError, LabelError, DataError, CheckpointError, type DataErrorCode, type CheckpointErrorCode } from './errors.ts';
 export { augmentDihedral, dihedral, dihedralEach, dihedralDraws } from './augment.ts';
+export { fromOnnx, decodeOnnx, binaryLogit, OnnxError, SUPPORTED_OPS as ONNX_OPS, type OnnxModel, type OnnxParams, type OnnxImportOptions, type OnnxErrorCode, type BinaryLogitModel, type OnnxGraph, type OnnxValueInfo, type OnnxNode, type OnnxTensor, type OnnxAttribute } from './onnx/index.ts';

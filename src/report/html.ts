@@ -9,60 +9,22 @@
  * page is a list of sections, one function each (SECTIONS at the end): a new section is one entry.
  */
 import { quantileSorted } from 'd3-array';
+import { ablationSection } from './html-ablation.ts';
+import { color, contextOf, seedsText, type Context, type Headline } from './html-context.ts';
 import { examplesSection } from './html-examples.ts';
-import { f3, figure, fsmall, lambdaShort, lambdaText, pill, prettyFeature, pval, signed, type SectionBody } from './html-parts.ts';
+import { diff, dot, f3, figure, fsmall, lambdaShort, lambdaText, meanOnly, pill, prettyFeature, pval, signed, stat, statRow, type SectionBody } from './html-parts.ts';
+import { mixedRuleSection, recoverySection } from './html-recovery.ts';
+import { sanitySection } from './html-sanity.ts';
 import { EMPTY, html, joinMarkup, type Interpolation, type Markup } from './markup.ts';
 import type { Comparison, ModelResult, ModelRun, PairedDifference, ReportJson, SeedStat, TrainingEpoch } from './schema.ts';
 import { REPORT_CSS } from './style.ts';
-import { boxStripPlot, CATEGORICAL, fmt, NOISE_COLOR, rowChart, sequentialColor, xyPlot, type BoxGroup, type Row, type XYSeries } from './svg.ts';
+import { boxStripPlot, fmt, NOISE_COLOR, rowChart, xyPlot, type BoxGroup, type Row, type XYSeries } from './svg.ts';
+
+export { headlineComparison, type Context, type Headline } from './html-context.ts';
 
 // ---------------------------------------------------------------------------
-// The comparison set beside the paper
+// Text formats
 // ---------------------------------------------------------------------------
-
-export interface Headline {
-  readonly comparison: Comparison | undefined;
-  readonly baseline: ModelResult | undefined;
-  readonly rewarded: ModelResult | undefined;
-  /** How the pair was chosen, for the caption. */
-  readonly rule: string;
-}
-
-/**
- * The comparison set beside the paper's figures: among the rewarded models (the paper's pointwise
- * reward when there is one), the largest λ whose balanced accuracy the paired comparison shows
- * maintained within the margin ("λ as large as possible without hurting performance"); when none
- * is, the one that loses the least balanced accuracy.
- */
-export const headlineComparison = (report: ReportJson): Headline => {
-  const byName = new Map(report.models.map((m) => [m.name, m] as const));
-  const baseline = report.models.find((m) => m.kind === 'none');
-  const all = report.comparisons.filter((c) => byName.has(c.rewarded));
-  const pointwise = all.filter((c) => byName.get(c.rewarded)?.kind === 'pointwise');
-  const pool = pointwise.length > 0 ? pointwise : all;
-  const lambda = (c: Comparison) => byName.get(c.rewarded)?.lambda ?? 0;
-  const maintained = pool.filter((c) => c.accuracy === 'maintained').sort((a, b) => lambda(b) - lambda(a));
-  const pick = maintained[0] ?? [...pool].sort((a, b) => b.balancedAccuracy.mean - a.balancedAccuracy.mean)[0];
-  if (pick === undefined) return { comparison: undefined, baseline, rewarded: undefined, rule: 'no rewarded model in this run' };
-  const rule = maintained.length > 0
-    ? `the largest λ whose balanced accuracy is maintained within the non-inferiority margin of ${pick.margin} (the paper's "λ as large as possible without hurting performance")`
-    : `no rewarded model kept balanced accuracy within the margin of ${pick.margin}; shown: the one that lost the least`;
-  return { comparison: pick, baseline: byName.get(pick.baseline) ?? baseline, rewarded: byName.get(pick.rewarded), rule };
-};
-
-// ---------------------------------------------------------------------------
-// Numbers with intervals
-// ---------------------------------------------------------------------------
-
-/** A mean and its 95% interval: "0.818 [0.790, 0.846]"; the per-seed values in the tooltip. */
-const stat = (s: SeedStat | null | undefined, format: (v: number) => string = f3): Markup =>
-  s === null || s === undefined
-    ? html`<span class="muted">—</span>`
-    : html`<span class="mean" title="${`per seed: ${s.values.map(format).join(', ')}`}">${format(s.mean)}</span>${s.lo !== null && s.hi !== null ? html` <span class="ci">[${format(s.lo)}, ${format(s.hi)}]</span>` : EMPTY}`;
-
-/** A paired difference: "+0.052 [+0.031, +0.073]". */
-const diff = (d: PairedDifference | null): Markup =>
-  d === null ? html`<span class="muted">—</span>` : html`<span class="mean" title="${`per seed: ${d.differences.map((v) => signed(v)).join(', ')}`}">${signed(d.mean)}</span>${d.lo !== null && d.hi !== null ? html` <span class="ci">[${signed(d.lo)}, ${signed(d.hi)}]</span>` : EMPTY}`;
 
 const formatSeconds = (s: number): string => {
   if (s < 1) return `${(s * 1000).toFixed(0)} ms`;
@@ -86,40 +48,6 @@ const verdictPills = (c: Comparison): Markup => {
 };
 
 // ---------------------------------------------------------------------------
-// What every section sees
-// ---------------------------------------------------------------------------
-
-export interface Context {
-  readonly report: ReportJson;
-  readonly byName: ReadonlyMap<string, ModelResult>;
-  /** Models in sweep order: the baseline, then by reward kind and λ. */
-  readonly models: readonly ModelResult[];
-  readonly colors: ReadonlyMap<string, string>;
-  readonly features: readonly string[];
-  readonly featureColors: ReadonlyMap<string, string>;
-  readonly headline: Headline;
-  readonly n: number;
-}
-
-const contextOf = (report: ReportJson): Context => {
-  const models = [...report.models].sort((a, b) => (a.kind === 'none' ? 0 : 1) - (b.kind === 'none' ? 0 : 1) || a.kind.localeCompare(b.kind) || a.lambda - b.lambda);
-  const rewarded = models.filter((m) => m.kind !== 'none');
-  const colors = new Map(models.map((m) => [m.name, m.kind === 'none' ? '#5b6472' : sequentialColor(rewarded.indexOf(m), rewarded.length)] as const));
-  const features = [...new Set(report.models.flatMap((m) => Object.keys(m.features)))];
-  const truth = Object.keys(report.data.groundTruth?.weights ?? {}).filter((k) => !features.includes(k));
-  const featureColors = new Map([...features, ...truth].map((f, i) => [f, CATEGORICAL[i % CATEGORICAL.length] as string] as const));
-  return { report, byName: new Map(models.map((m) => [m.name, m] as const)), models, colors, features, featureColors, headline: headlineComparison(report), n: report.seeds.length };
-};
-
-const color = (ctx: Context, m: ModelResult): string => ctx.colors.get(m.name) ?? '#333';
-const dot = (c: string): Markup => html`<span class="dot" style="background:${c}"></span>`;
-const seedsText = (ctx: Context): string => `n = ${ctx.n} seed${ctx.n === 1 ? '' : 's'}`;
-
-/** A row of a row chart from a SeedStat: the mean, its interval and the seeds as dots. */
-const statRow = (name: string, s: SeedStat, c: string, extra: Partial<Row> = {}): Row => ({ name, value: s.mean, lo: s.lo, hi: s.hi, values: s.values, color: c, label: s.lo !== null && s.hi !== null ? `${f3(s.mean)} [${f3(s.lo)}, ${f3(s.hi)}]` : f3(s.mean), ...extra });
-
-
-// ---------------------------------------------------------------------------
 // Sections
 // ---------------------------------------------------------------------------
 
@@ -133,6 +61,7 @@ const headerOf = (ctx: Context): Markup => {
     ['positives', `${d.positives} of ${d.subjects} (${((100 * d.positives) / d.subjects).toFixed(1)}%)`],
     ['models', `${r.models.length} (${ctx.models.map(lambdaShort).join(', ')})`],
     ['epoch kept on', r.selection.metric],
+    ...(d.units !== undefined ? ([['feature units', d.units]] as [string, string][]) : []),
     ...(r.backend !== undefined ? ([['backend', r.backend]] as [string, string][]) : []),
     ['run time', formatSeconds(r.timing.totalSeconds)],
   ];
@@ -431,10 +360,9 @@ const settingsSection = (ctx: Context): SectionBody => {
 
 const timingSection = (ctx: Context): SectionBody => {
   const t = ctx.report.timing;
-  const secondsStat = (vs: readonly number[]): SeedStat => ({ mean: vs.reduce((a, b) => a + b, 0) / vs.length, lo: null, hi: null, sd: null, n: vs.length, values: [...vs] });
   const rows: Row[] = ctx.models.flatMap((m, i) => {
-    const train = secondsStat(m.runs.map((r) => r.trainSeconds));
-    const measure = secondsStat(m.runs.map((r) => r.measureSeconds));
+    const train = meanOnly(m.runs.map((r) => r.trainSeconds)) as SeedStat;
+    const measure = meanOnly(m.runs.map((r) => r.measureSeconds)) as SeedStat;
     return [
       { ...statRow(`${m.name}: training`, train, color(ctx, m), { label: formatSeconds(train.mean) }), ...(i === 0 ? { group: 'per job, mean over seeds' } : {}) },
       statRow(`${m.name}: measuring`, measure, '#9ca3af', { label: formatSeconds(measure.mean) }),
@@ -470,7 +398,11 @@ export const SECTIONS: readonly SectionSpec[] = [
   { id: 'training', nav: 'Training', render: trainingSection },
   { id: 'features', nav: 'Features vs noise', render: featuresSection },
   { id: 'distributions', nav: 'Distributions', render: distributionsSection },
+  { id: 'ablation', nav: 'Feature ablation', render: ablationSection },
+  { id: 'sanity', nav: 'Sanity checks', render: sanitySection },
   { id: 'ground-truth', nav: 'Ground truth', render: groundTruthSection },
+  { id: 'recovery', nav: 'Recovery', render: recoverySection },
+  { id: 'mixed-rule', nav: 'What S measures', render: mixedRuleSection },
   { id: 'examples', nav: 'Examples', render: (ctx) => examplesSection(ctx.report, ctx.features) },
   { id: 'assumptions', nav: 'Assumptions', render: assumptionsSection },
   { id: 'settings', nav: 'Settings', render: settingsSection },
@@ -502,7 +434,7 @@ ${nav}
 <main class="page">
 ${sections}
 </main>
-<footer>Generated by fgflow from report.json (format version ${report.version}) on ${report.createdAt}. This page is self-contained: its figures are inline SVG and PNG, and it loads nothing from the network. Method: Jin, Garneau &amp; Fletcher, “Feature Gradient Flow for Interpreting Deep Neural Networks in Head and Neck Cancer Prediction”, ISBI 2022.</footer>
+<footer>Generated by fgflow from report.json (format version ${report.version}) on ${report.createdAt}. This page is self-contained: its figures are inline SVG and PNG, and it loads nothing from the network. Method: Jin, Garneau &amp; Fletcher, “Feature Gradient Flow for Interpreting Deep Neural Networks in Head and Neck Cancer Prediction”, ISBI 2022; fgflow’s reading of it, and the choices it makes where the paper is silent, are in METHOD.md in the fgflow repository.</footer>
 </body>
 </html>
 `.text;

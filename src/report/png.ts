@@ -1,12 +1,13 @@
 /**
- * Images for the report: colour-mapped PNGs and gradient overlays as data URIs (pngjs).
+ * Images for the report: colour-mapped PNGs and gradient overlays as data URIs (fast-png;
+ * no Node built-ins, so a browser renders them too).
  *
  * - 'gray': linear from the image's min (black) to its max (white).
  * - 'diverging': blue–white–red, symmetric around 0 (±max|v|), so white means
  *   zero and the two signs have equal weight.
  */
 import { quantileSorted } from 'd3-array';
-import { PNG } from 'pngjs';
+import { encode } from 'fast-png';
 import type { Colormap } from './schema.ts';
 import { interpolate } from './svg.ts';
 
@@ -84,25 +85,25 @@ export interface EncodeOpts {
 }
 
 /** PNG bytes of a width × height image whose pixel i has colour `pixel(i)`, upscaled by `scale`. */
-const writePng = (width: number, height: number, pixel: (i: number) => RGB, scale = 1): Buffer => {
+const writePng = (width: number, height: number, pixel: (i: number) => RGB, scale = 1): Uint8Array => {
   const s = Math.max(1, Math.floor(scale));
   const W = width * s;
-  const png = new PNG({ width: W, height: height * s, colorType: 2, inputHasAlpha: false });
-  for (let y = 0; y < height * s; y++) {
+  const H = height * s;
+  const rgb = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      const rgb = pixel(Math.floor(y / s) * width + Math.floor(x / s));
-      const o = (y * W + x) * 4;
-      png.data[o] = Math.round(rgb[0]);
-      png.data[o + 1] = Math.round(rgb[1]);
-      png.data[o + 2] = Math.round(rgb[2]);
-      png.data[o + 3] = 255;
+      const c = pixel(Math.floor(y / s) * width + Math.floor(x / s));
+      const o = (y * W + x) * 3;
+      rgb[o] = Math.round(c[0]);
+      rgb[o + 1] = Math.round(c[1]);
+      rgb[o + 2] = Math.round(c[2]);
     }
   }
-  return PNG.sync.write(png, { colorType: 2 });
+  return encode({ width: W, height: H, data: rgb, depth: 8, channels: 3 });
 };
 
 /** Encode a row-major image as PNG bytes under a colormap. */
-export const encodePng = (width: number, height: number, data: readonly number[], colormap: Colormap, opts: EncodeOpts = {}): Buffer => {
+export const encodePng = (width: number, height: number, data: readonly number[], colormap: Colormap, opts: EncodeOpts = {}): Uint8Array => {
   const range = opts.range ?? colorRange(data, colormap);
   const edge = opts.mask !== undefined ? outline(opts.mask, width, height) : undefined;
   return writePng(width, height, (i) => (edge !== undefined && edge[i] === 1 ? MASK_RGB : mapColor(data[i] ?? 0, colormap, range)), opts.scale);
@@ -129,7 +130,7 @@ export const overlayScale = (heat: readonly number[], clip = 0.98): number => {
  * colour of its value, with an opacity that grows with |value|, so only where the gradient acts is
  * the CT tinted (red where raising the pixel raises the output, blue where it lowers it).
  */
-export const encodeOverlay = (width: number, height: number, base: readonly number[], heat: readonly number[], opts: OverlayOpts = {}): Buffer => {
+export const encodeOverlay = (width: number, height: number, base: readonly number[], heat: readonly number[], opts: OverlayOpts = {}): Uint8Array => {
   const gray = colorRange(base, 'gray');
   const m = overlayScale(heat, opts.clip);
   const heatRange: ColorRange = { min: -m, max: m };
@@ -145,7 +146,14 @@ export const encodeOverlay = (width: number, height: number, base: readonly numb
   });
 };
 
-export const pngDataUri = (bytes: Buffer): string => `data:image/png;base64,${bytes.toString('base64')}`;
+/** Base64 without Buffer (browsers have none); btoa takes a binary string, built in slices that fit an argument list. */
+export const bytesToBase64 = (bytes: Uint8Array): string => {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+};
+
+export const pngDataUri = (bytes: Uint8Array): string => `data:image/png;base64,${bytesToBase64(bytes)}`;
 
 /** PNG data URI for an image under a colormap. */
 export const imageDataUri = (width: number, height: number, data: readonly number[], colormap: Colormap, opts: EncodeOpts = {}): string =>

@@ -78,7 +78,14 @@ export const DataSummary = z.object({
   /** A hash of the images, masks and labels: shards and resumed runs must agree on it. */
   fingerprint: nonEmpty,
   /** Known label rule (synthetic data only): its text and each feature's weight in it. */
-  groundTruth: z.object({ rule: nonEmpty, weights: z.record(z.string(), finite) }).optional(),
+  groundTruth: z
+    .object({
+      rule: nonEmpty,
+      weights: z.record(z.string(), finite),
+      /** Per variable of the rule: the measured feature that names it (null: none does, e.g. the hidden texture). */
+      measuredBy: z.record(z.string(), z.string().nullable()).optional(),
+    })
+    .optional(),
   description: z.string().optional(),
   /** Physical units of the extent-like features ('px' or 'mm'). */
   units: z.string().optional(),
@@ -190,6 +197,8 @@ export const ModelResult = z.object({
   features: z.record(z.string(), FeatureAggregate),
   noise: z.object({ S: unitStat, F: unitStat.nullable(), draws: z.number().int().min(1) }),
   selectedEpoch: SeedStat,
+  /** A over the noise baseline's A (runs' spanAlignment / noiseSpanAlignment), per seed. */
+  spanRatioToNoise: SeedStat.nullable().optional(),
   /** Feature ablation: per feature, A without it and the change from the full set (≤ 0 by construction). */
   ablation: z.record(z.string(), z.object({ spanAlignment: unitStat, change: SeedStat })).optional(),
   /** Per seed, in the order of the report's `seeds`. */
@@ -314,6 +323,8 @@ export const ParameterRandomisation = SanityCheck.extend({
       layers: z.array(nonEmpty).min(1),
       spanAlignment: unitStat.nullable(),
       noiseSpanAlignment: unitStat.nullable(),
+      /** A over the noise span's A, per seed (the ratio the verdict tests). */
+      spanRatioToNoise: SeedStat.nullable().optional(),
       ratioToNoise: z.record(z.string(), SeedStat.nullable()),
       flowRatioToNoise: z.record(z.string(), SeedStat.nullable()),
     }),

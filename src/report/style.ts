@@ -104,6 +104,24 @@ table.data td.vcell{white-space:normal;min-width:170px}
 .image-row.overlays .image-panel img{border-color:#cbd2dc}
 .model-card h3{margin:0 0 2px;font-size:16px}
 .sub{font-size:13px;color:var(--muted);margin:0 0 8px}
+.callout.check{margin:0 0 14px;font-size:14.5px}
+.check-head{display:flex;flex-wrap:wrap;align-items:center;gap:8px 12px;margin-bottom:4px;font-size:16px}
+.pill.verdict-big{font-size:14px;font-weight:800;text-transform:uppercase;letter-spacing:.08em;padding:3px 14px}
+.check-head .muted{font-size:13px}
+.section > .figure + .figure,.section > .grid2 + .figure,.section > .figure + .grid2,.section > .callout + .figure{margin-top:16px}
+table.data thead th.group-head{text-align:center;border-bottom:1px solid var(--line)}
+table.data.recovery-matrix{width:auto}
+table.data td.rcell{min-width:96px}
+table.data td.rcell .ci{color:inherit;opacity:.78}
+table.data td.rcell.diag{box-shadow:inset 0 0 0 2px #b45309}
+table.data tr.hidden-row th{font-style:italic}
+.ratio-legend{display:flex;flex-wrap:wrap;align-items:center;gap:6px 14px;font-size:12.5px;color:var(--ink2);margin:14px 0 10px}
+.ratio-legend .swatch{border:1px solid #cbd2dc}
+.row-texts{margin:6px 0;padding-left:20px}
+.row-texts li{margin:2px 0}
+.card.explain{margin-top:16px;max-width:980px}
+.card.explain p{margin:0 0 10px}
+.card.explain p:last-child{margin:0}
 footer{max-width:1240px;margin:0 auto;padding:18px 24px 40px;color:var(--muted);font-size:12.5px;border-top:1px solid var(--line)}
 @media (max-width:640px){.grid2{grid-template-columns:1fr}.hero h1{font-size:24px}}
 @media print{.toc{display:none}.hero{-webkit-print-color-adjust:exact;print-color-adjust:exact}.figure,.card{break-inside:avoid}}

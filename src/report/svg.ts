@@ -270,6 +270,8 @@ export interface XYPlotOpts {
   readonly height?: number;
   readonly xDomain?: readonly [number, number];
   readonly yDomain?: readonly [number, number];
+  /** A base-10 log scale in y (values ≤ 0 sit at its floor). */
+  readonly yLog?: boolean;
   /** Include these values in the automatic domains (e.g. 0). */
   readonly xInclude?: readonly number[];
   readonly yInclude?: readonly number[];
@@ -299,6 +301,12 @@ const xyValues = (o: XYPlotOpts): { xs: number[]; ys: number[] } => {
     for (const b of s.band ?? []) xs.push(b.x), ys.push(b.lo, b.hi);
   }
   return { xs, ys };
+};
+
+/** [min, max] of the positive values, for a log axis ([0.1, 10] when there are none). */
+const positiveExtent = (vs: readonly number[]): [number, number] => {
+  const pos = vs.filter((v) => v > 0 && Number.isFinite(v));
+  return pos.length === 0 ? [0.1, 10] : finiteExtent(pos);
 };
 
 /** Padded automatic domain that never crosses 0 when the values are non-negative. */
@@ -342,13 +350,13 @@ export const xyPlot = (o: XYPlotOpts): Markup => {
   const [ylo, yhi] = finiteExtent(ys);
   const xBase = linearScale(o.xDomain ?? padded(xlo, xhi, (xhi - xlo) * 0.04), [box.x0, box.x1], { nice: o.xDomain === undefined, ...(o.xFormat ? { format: o.xFormat } : {}) });
   const xs_ = o.xTicks !== undefined ? withTicks(xBase, o.xTicks) : xBase;
-  const ys_ = linearScale(o.yDomain ?? padded(ylo, yhi, (yhi - ylo) * 0.06), [box.y1, box.y0], { nice: o.yDomain === undefined });
+  const ys_ = o.yLog === true ? logScale(o.yDomain ?? positiveExtent(ys), [box.y1, box.y0]) : linearScale(o.yDomain ?? padded(ylo, yhi, (yhi - ylo) * 0.06), [box.y1, box.y0], { nice: o.yDomain === undefined });
   const x = (v: number) => Math.min(box.x1, Math.max(box.x0, xs_(v)));
-  const y = (v: number) => Math.min(box.y1, Math.max(box.y0, ys_(v)));
+  const y = (v: number) => Math.min(box.y1, Math.max(box.y0, ys_(o.yLog === true ? Math.max(v, ys_.domain[0]) : v)));
   const labels: PointLabel[] = [];
   const markers: Rect[] = [];
   const drawn = o.series.map((s) => drawSeries(s, x, y, labels, markers));
-  const body = html`${axes(frame, xs_, ys_, { xLabel: o.xLabel, yLabel: o.yLabel, xGrid: true })}${refLines(o.hLines ?? [], 'h', y, box)}${refLines(o.vLines ?? [], 'v', x, box)}${drawn}${placeLabels(labels, { x0: box.x0 + 2, y0: box.y0 + 2, x1: box.x1 - 2, y1: box.y1 - 2 }, markers)}${lg.svg}`;
+  const body = html`${axes(frame, xs_, ys_, { xLabel: o.xLabel, yLabel: o.yLabel + (o.yLog === true ? ' (log scale)' : ''), xGrid: true })}${refLines(o.hLines ?? [], 'h', y, box)}${refLines(o.vLines ?? [], 'v', x, box)}${drawn}${placeLabels(labels, { x0: box.x0 + 2, y0: box.y0 + 2, x1: box.x1 - 2, y1: box.y1 - 2 }, markers)}${lg.svg}`;
   return svgDoc(width, height, body, { title: o.title, className: o.className });
 };
 
@@ -621,3 +629,18 @@ export const sequentialColor = (i: number, n: number): string => hex(interpolate
 export const CATEGORICAL: readonly string[] = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#8C6D31', '#F0E442'];
 
 export const NOISE_COLOR = '#7b8494';
+
+/** White → blue stops for a ratio to noise: white at the noise level, darkest at 100× and above. */
+const RATIO: readonly RGB[] = [
+  [255, 255, 255],
+  [198, 219, 239],
+  [107, 174, 214],
+  [33, 113, 181],
+  [8, 48, 107],
+];
+
+/** The cell colour of a ratio to noise on a log scale from 1× to `top`×, and a text colour that stays readable on it. */
+export const ratioColor = (ratio: number, top = 100): { background: string; ink: string } => {
+  const t = ratio <= 1 ? 0 : Math.min(1, Math.log10(ratio) / Math.log10(top));
+  return { background: hex(interpolate(RATIO, t)), ink: t > 0.55 ? '#ffffff' : '#111827' };
+};

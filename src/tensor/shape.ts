@@ -179,8 +179,8 @@ export type Conv2d<X extends Shape, W extends Shape, S extends number, P extends
     : ShapeMismatch<'conv2d: filter must be [O, C, KH, KW]', X, W>
   : ShapeMismatch<'conv2d: input must be [N, C, H, W]', X, W>;
 
-/** avgPool2d with a square window and stride, no padding. */
-export type AvgPool2d<X extends Shape, K extends number, S extends number> = IsTuple<X> extends false
+/** A pooling op (`Op` names it in the mismatch) with a square window and stride, no padding. */
+export type Pool2d<X extends Shape, K extends number, S extends number, Op extends string> = IsTuple<X> extends false
   ? number[]
   : X extends readonly [
   infer N extends number,
@@ -189,9 +189,12 @@ export type AvgPool2d<X extends Shape, K extends number, S extends number> = IsT
   infer W extends number,
 ]
   ? [ConvValid<H, K, S>] extends [never]
-    ? ShapeMismatch<'avgPool2d: window larger than input', X, [K, K]>
+    ? ShapeMismatch<`${Op}: window larger than input`, X, [K, K]>
     : [N, C, ConvValid<H, K, S>, ConvValid<W, K, S>]
-  : ShapeMismatch<'avgPool2d: input must be [N, C, H, W]', X, [K, K]>;
+  : ShapeMismatch<`${Op}: input must be [N, C, H, W]`, X, [K, K]>;
+
+export type AvgPool2d<X extends Shape, K extends number, S extends number> = Pool2d<X, K, S, 'avgPool2d'>;
+export type MaxPool2d<X extends Shape, K extends number, S extends number> = Pool2d<X, K, S, 'maxPool2d'>;
 
 // ---------- reshape, transpose, reductions ----------
 

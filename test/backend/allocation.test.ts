@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { add, ones, setBackend, withBackend } from '../../src/index.ts';
-import { THREADS_BACKEND } from '../../src/backend/index.ts';
+import { THREADS_BACKEND } from '../../src/backend/node.ts';
 
 const isShared = (t: { data: ArrayLike<number> }) => (t.data as Float32Array).buffer instanceof SharedArrayBuffer;
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   disposeGpujs, disposeThreads, getThreads, gpujsInfo, GPUJS_BACKEND, setBackend, setThreads, threadsInfo, THREADS_BACKEND, useGpujs, withBackend,
   type GpujsRunMode,
-} from '../../src/backend/index.ts';
+} from '../../src/backend/node.ts';
 import {
   add, avgPool2d, conv2d, div, elu, flattenBatch, grad, matmul, mean, mul, random, reshape, slice, softplus, sub, sum, tensor, treeLeaves, type Tensor,
 } from '../../src/index.ts';

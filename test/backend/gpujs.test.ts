@@ -53,7 +53,7 @@ for (const { mode, skip } of modes) {
       const info = useGpujs({ mode, minWork: 0, elementwiseMinSize: 0, select: false });
       expect(info).toMatchObject({ requested: mode, actual: mode, kernelClass: null, reason: null });
       onGpu('matmul', () => matmulT(normal(1, [3, 4]), normal(2, [4, 5])));
-      const expected = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', headlessgl: 'HeadlessGLKernel', webgpu: 'WebGPUKernel' }[mode];
+      const expected = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', headlessgl: 'HeadlessGLKernel', webgpu: 'WebGPUKernel', webgl2: 'WebGL2Kernel', webgl: 'WebGLKernel' }[mode];
       expect(gpujsInfo()).toMatchObject({ actual: mode, kernelClass: expected });
     });
 
@@ -150,6 +150,14 @@ describe('gpujs mode selection and fallbacks', () => {
     const info = useGpujs({ mode: 'headlessgl', select: false });
     expect(info.actual).toBe('webasm');
     expect(info.reason).toContain(`headlessgl: ${glReason}`);
+  });
+
+  it('in Node, webgl2 and webgl fall back to webasm with the reason (only a browser has them)', () => {
+    for (const mode of ['webgl2', 'webgl'] as const) {
+      const info = useGpujs({ mode, select: false });
+      expect(info.actual, mode).toBe('webasm');
+      expect(info.reason, mode).toMatch(new RegExp(`^${mode}: ${mode === 'webgl2' ? 'WebGL2' : 'WebGL'} is not available`));
+    }
   });
 
   it("'auto' picks the best available mode", () => {

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeThreads, getThreads, setThreads, threadsInfo, THREADS_BACKEND, withBackend } from '../../src/backend/index.ts';
+import { disposeThreads, getThreads, setThreads, threadsInfo, THREADS_BACKEND, withBackend } from '../../src/backend/node.ts';
 import { threadsControlBlock } from '../../src/backend/threads.ts';
 import { matmulT, type Tensor } from '../../src/index.ts';
 import { SLOT_WIDTH, STATE } from '../../src/backend/threads-worker.ts';

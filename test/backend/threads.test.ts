@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeThreads, getThreads, setThreads, threadsInfo, THREADS_BACKEND, withBackend } from '../../src/backend/index.ts';
+import { disposeThreads, getThreads, setThreads, threadsInfo, THREADS_BACKEND, withBackend } from '../../src/backend/node.ts';
 import {
   ArgumentError, conv2d, conv2dFilterAdjoint, conv2dInputAdjoint, convParams, matmulT, type ConvParams, type Tensor,
 } from '../../src/index.ts';

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BIN = join(import.meta.dirname, '../../bin/fgflow.js');
@@ -34,5 +35,36 @@ describe('bin/fgflow.js', () => {
     const bad = run(['experiment', '--epochs', 'many'], { FGFLOW_FROM_SOURCE: '1' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/epochs/);
+  });
+
+  /** An installed package: bin/ and dist/, a src/ (shipped for source maps), but no tsconfig.json. */
+  function installed(withDist: boolean): string {
+    const dir = mkdtempSync(join(tmpdir(), 'fgflow-installed-'));
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(BIN, join(dir, 'bin/fgflow.js'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src/newer.ts'), 'export {};\n');
+    if (withDist) {
+      mkdirSync(join(dir, 'dist/cli'), { recursive: true });
+      writeFileSync(join(dir, 'dist/cli/main.js'), "export async function main() { process.stdout.write('compiled'); return 0; }\n");
+      utimesSync(join(dir, 'dist/cli/main.js'), new Date(0), new Date(0));
+    }
+    return dir;
+  }
+
+  it('an installed package runs dist/ even when src/ looks newer, and never needs tsx', () => {
+    const dir = installed(true);
+    const r = spawnSync(process.execPath, [join(dir, 'bin/fgflow.js')], { encoding: 'utf8', cwd: dir, env: { ...process.env, FGFLOW_FROM_SOURCE: '' } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('compiled');
+  });
+
+  it('an installed package without dist/ gets a one-line error naming the missing file (exit 1)', () => {
+    const dir = installed(false);
+    const r = spawnSync(process.execPath, [join(dir, 'bin/fgflow.js')], { encoding: 'utf8', cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^fgflow: .*dist\/cli\/main\.js is missing: this install of fgflow is incomplete/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

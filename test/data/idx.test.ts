@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { createRequire } from 'node:module';
-import { decodeIdx, encodeIdx, idxImage, idxImageCount, readIdx, readIdxOrThrow, writeIdx, type IdxArray } from '../../src/data/idx.ts';
-import { readImageFile } from '../../src/data/image.ts';
+import { decodeIdx, encodeIdx, idxImage, idxImageCount, type IdxArray } from '../../src/data/idx.ts';
+import { readIdx, readIdxOrThrow, writeIdx, readImageFile } from '../../src/data/files.ts';
 import { DataError } from '../../src/data/errors.ts';
 import { expectDataError, makeTmp, right } from './helpers.ts';
 

@@ -4,10 +4,9 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { readManifest, readManifestEntries, readManifestOrThrow, writeManifest, parseCsv } from '../../src/data/manifest.ts';
 import { phantom } from '../../src/data/phantom.ts';
-import { writePng } from '../../src/data/png.ts';
-import { writeIdx } from '../../src/data/idx.ts';
+import { writePng, writeIdx, readImageFile } from '../../src/data/files.ts';
 import { DataError } from '../../src/data/errors.ts';
-import { formatFromName, sniffFormat, readImageFile } from '../../src/data/image.ts';
+import { formatFromName, sniffFormat } from '../../src/data/image.ts';
 import { validateDataset } from '../../src/data/dataset.ts';
 import type { Dataset } from '../../src/data/types.ts';
 import {

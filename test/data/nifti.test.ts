@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeNifti, readNifti, readNiftiOrThrow } from '../../src/data/nifti.ts';
-import { readImageFile } from '../../src/data/image.ts';
+import { decodeNifti } from '../../src/data/nifti.ts';
+import { readNifti, readNiftiOrThrow, readImageFile } from '../../src/data/files.ts';
 import { DataError } from '../../src/data/errors.ts';
 import { expectDataError, makeTmp, right, writeNiftiBytes, type NiftiDtype } from './helpers.ts';
 

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
-import pngjs from 'pngjs';
+import { encode as encodeWithFastPng } from 'fast-png';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodePng, encodePng, readPng, readPngOrThrow, writePng } from '../../src/data/png.ts';
-import { readImageFile, readMaskFile } from '../../src/data/image.ts';
+import { decodePng, encodePng } from '../../src/data/png.ts';
+import { readPng, readPngOrThrow, writePng, readImageFile, readMaskFile } from '../../src/data/files.ts';
 import { DataError } from '../../src/data/errors.ts';
 import type { Image2D } from '../../src/data/types.ts';
 import { expectDataError, makeTmp, right } from './helpers.ts';
@@ -69,7 +69,7 @@ describe('PNG', () => {
     }
   });
 
-  it('a header claiming more pixels than the data holds is truncated (pngjs would pad it)', () => {
+  it('a header claiming more pixels than the data holds is truncated (a decoder may pad it)', () => {
     const b = Buffer.from(handPng(8, 8, () => 9, false));
     b.writeUInt32BE(4096, 16);
     b.writeUInt32BE(4096, 20);
@@ -78,7 +78,7 @@ describe('PNG', () => {
     expect(e.message).toContain('4096×4096');
   });
 
-  it('8-bit grey round trip (write with pngjs via writePng, read back)', () => {
+  it('8-bit grey round trip (write with fast-png via writePng, read back)', () => {
     const im = ramp(7, 5, (i) => (i * 9) % 256);
     const file = tmp.file('g8.png');
     right(writePng(im, file, { bitDepth: 8 }));
@@ -104,20 +104,38 @@ describe('PNG', () => {
     expect(Array.from(right(decodePng(scaled)).data)).toEqual([0, 255]);
   });
 
-  it('RGB and RGBA (written with pngjs directly) → luma', () => {
-    const png = new pngjs.PNG({ width: 3, height: 1 });
-    png.data = Buffer.from([255, 0, 0, 255, 0, 255, 0, 128, 10, 20, 30, 0]);
-    const rgba = pngjs.PNG.sync.write(png);
+  it('RGB and RGBA (written with fast-png directly) → luma', () => {
+    const pixels = [255, 0, 0, 255, 0, 255, 0, 128, 10, 20, 30, 0];
+    const rgba = encodeWithFastPng({ width: 3, height: 1, data: Uint8Array.from(pixels), channels: 4, depth: 8 });
     const im = right(decodePng(rgba));
     expect(im.color).toBe(true);
     expect(im.data[0]).toBeCloseTo(0.299 * 255, 3);
     expect(im.data[1]).toBeCloseTo(0.587 * 255, 3);
     expect(im.data[2]).toBeCloseTo(0.299 * 10 + 0.587 * 20 + 0.114 * 30, 3);
-    // colorType 2 (RGB, no alpha): pngjs composites alpha over white when writing, so check the opaque pixel
-    const rgb = pngjs.PNG.sync.write(png, { colorType: 2 });
+    // colorType 2 (RGB, no alpha): the same pixels without their alpha
+    const rgb = encodeWithFastPng({ width: 3, height: 1, data: Uint8Array.from(pixels.filter((_, i) => i % 4 !== 3)), channels: 3, depth: 8 });
     const im2 = right(decodePng(rgb));
     expect(im2.colorType).toBe(2);
     expect(im2.data[0]).toBeCloseTo(0.299 * 255, 3);
+  });
+
+  it('1-, 2- and 4-bit grey rows (packed, each starting on a byte) decode to their stored values; palette images to the luma of their colours', () => {
+    for (const depth of [1, 2, 4] as const) {
+      const [w, h] = [5, 3];
+      const value = (x: number, y: number) => (x + 2 * y) % (1 << depth);
+      const rowBytes = Math.ceil((w * depth) / 8);
+      const packed = new Uint8Array(rowBytes * h);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) packed[y * rowBytes + ((x * depth) >> 3)]! |= value(x, y) << (8 - depth - ((x * depth) & 7));
+      const im = right(decodePng(encodeWithFastPng({ width: w, height: h, data: packed, depth, channels: 1 })));
+      expect([im.bitDepth, im.color], `depth ${depth}`).toEqual([depth, false]);
+      expect(Array.from(im.data), `depth ${depth}`).toEqual(Array.from({ length: w * h }, (_, i) => value(i % w, Math.floor(i / w))));
+    }
+    const palette = [[255, 0, 0], [0, 0, 255]];
+    const pal = right(decodePng(encodeWithFastPng({ width: 3, height: 1, data: new Uint8Array([1, 0, 1]), depth: 8, channels: 1, palette })));
+    expect([pal.colorType, pal.bitDepth, pal.color]).toEqual([3, 8, true]);
+    expect(Array.from(pal.data)).toEqual([0.114 * 255, 0.299 * 255, 0.114 * 255].map((v) => Math.fround(v)));
+    const beyond = encodeWithFastPng({ width: 2, height: 1, data: new Uint8Array([0, 1]), depth: 8, channels: 1, palette: [[9, 9, 9]] });
+    expect(expectDataError(decodePng(beyond, { file: 'pal.png' }), 'unreadable', 'pal.png').message).toMatch(/palette index 1 .* 1-colour palette/);
   });
 
   it('masks via readMaskFile binarize 0/255 PNGs; a grey one (0, 1, 255) gets bad-mask unless maskThreshold is given', () => {

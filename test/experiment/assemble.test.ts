@@ -6,7 +6,7 @@ import { defaultExperimentOptions as D } from '../../src/experiment/options.ts';
 import { makePlan } from '../../src/experiment/plan.ts';
 import { validateReport, type ModelRun } from '../../src/report/schema.ts';
 
-const options = { ...D, seeds: [0, 1, 2, 3], lambdas: [0, 0.1] };
+const options = { ...D, seeds: [0, 1, 2, 3], lambdas: [0, 0.1], sanity: false };
 const plan = makePlan(options, 'data-fp', 'cpu');
 
 function run(seed: number, ba: number, a: number): ModelRun {

@@ -3,7 +3,7 @@ import { ExperimentError } from '../../src/experiment/errors.ts';
 import { defaultExperimentOptions as D, parseSeeds, parseShard, validateOptions, type ExperimentOptions } from '../../src/experiment/options.ts';
 import { makePlan, settingDifferences, shardJobs } from '../../src/experiment/plan.ts';
 
-const o: ExperimentOptions = { ...D, seeds: [0, 1, 2], lambdas: [0, 0.01, 0.1] };
+const o: ExperimentOptions = { ...D, seeds: [0, 1, 2], lambdas: [0, 0.01, 0.1], sanity: false };
 
 describe('the plan', () => {
   it('has one job per (λ, seed), named by both, with the baseline and largest λ of the first seed drawing examples', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tensor, treeLeaves } from '../../src/index.ts';
-import * as nn from '../../src/nn/index.ts';
+import * as nn from '../../src/nn/node.ts';
 import { blobs, leafBytes } from './fixtures.ts';
 
 vi.mock('node:fs/promises', async (importOriginal) => {

@@ -7,46 +7,29 @@
  * Needs /usr/bin/chromium: run scripts/setup-chromium.sh (CI does). Without it
  * this test fails on purpose rather than skipping.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
-import { writeReport } from '../../src/report/index.ts';
+import { writeReport } from '../../src/report/node.ts';
 import { sampleReport } from '../../src/experiment/demo.ts';
+import { launch, watch } from '../support/chromium.ts';
+import { withValidation } from './validation-fixture.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-artifacts');
-
-const launch = (): Promise<Browser> =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 
 describe('report.html in headless Chromium', () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'fgflow-report-browser-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('renders without errors, lays out every figure, and is screenshotted', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: run scripts/setup-chromium.sh (as root) to install Chromium for the report's browser test; CI runs it before the tests`);
-    }
-    const { html } = await writeReport(sampleReport(), tmp);
+    // the demo plus a real tiny run's sanity checks, ablations and recovery study: every section
+    const { html } = await writeReport(withValidation(sampleReport({ seeds: [0, 1, 2] })), tmp);
     const browser = await launch();
     try {
       const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-      });
-      page.on('pageerror', (err) => errors.push(`page: ${err.message}`));
-      page.on('request', (req) => {
-        const url = req.url();
-        if (!url.startsWith('data:') && !url.startsWith('file:')) requests.push(url);
-      });
+      const { errors, requests } = watch(page);
       await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
 
       // every image decoded
@@ -64,6 +47,8 @@ describe('report.html in headless Chromium', () => {
         if (box === null || box.width <= 0 || box.height <= 0) empty.push(`#${i} ${(await fig.getAttribute('data-figure')) ?? ''}: ${JSON.stringify(box)}`);
       }
       expect(empty).toEqual([]);
+      const kinds = await Promise.all(figures.map((f) => f.getAttribute('data-figure')));
+      for (const k of ['randomisation-S', 'randomisation-F', 'randomisation-table', 'label-randomisation', 'ablation-table', 'ablation-forest', 'reward-ablation', 'recovery-F', 'recovery-S', 'mixed-rule']) expect(kinds, k).toContain(k);
 
       // plots are drawn, not collapsed: each svg at least 200 × 100 px
       const svgSizes = await page.$$eval('svg.plot', (svgs) => svgs.map((s) => s.getBoundingClientRect()).map((r) => [Math.round(r.width), Math.round(r.height)]));

@@ -3,11 +3,24 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { PNG } from 'pngjs';
-import { headlineComparison, readReport, renderHtml, SECTIONS, stringifyReport, writeReport, type ReportJson, type SeedStat } from '../../src/report/index.ts';
+import { decode as decodePngBytes } from 'fast-png';
+import { headlineComparison, readReport, renderHtml, SECTIONS, stringifyReport, writeReport, type ReportJson, type SeedStat } from '../../src/report/node.ts';
 import { sampleReport } from '../../src/experiment/demo.ts';
 import { colorRange, encodeOverlay, encodePng, mapColor } from '../../src/report/png.ts';
 import { boxStats, linearScale, logScale } from '../../src/report/svg.ts';
+import { withValidation } from './validation-fixture.ts';
+
+/** A PNG's pixels as RGBA (the report writes RGB), the layout the pixel checks below index. */
+const readRgba = (bytes: Uint8Array): { width: number; height: number; data: Uint8Array } => {
+  const png = decodePngBytes(bytes);
+  const n = png.width * png.height;
+  const data = new Uint8Array(n * 4);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) data[i * 4 + c] = png.data[i * png.channels + (png.channels >= 3 ? c : 0)]!;
+    data[i * 4 + 3] = png.channels === 4 ? png.data[i * 4 + 3]! : 255;
+  }
+  return { width: png.width, height: png.height, data };
+};
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'fgflow-report-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,10 +44,12 @@ describe('renderHtml (report v2)', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html.trimEnd().endsWith('</html>')).toBe(true);
     expect(html).toContain('id="header"');
-    expect(SECTIONS.map((s) => s.id)).toEqual(['paper', 'comparisons', 'models', 'ceilings', 'tradeoff', 'training', 'features', 'distributions', 'ground-truth', 'examples', 'assumptions', 'settings', 'timing']);
+    expect(SECTIONS.map((s) => s.id)).toEqual(['paper', 'comparisons', 'models', 'ceilings', 'tradeoff', 'training', 'features', 'distributions', 'ablation', 'sanity', 'ground-truth', 'recovery', 'mixed-rule', 'examples', 'assumptions', 'settings', 'timing']);
+    // the demo holds no sanity checks, ablations or recovery study: add a real tiny run's
+    const full = renderHtml(withValidation(sampleReport({ seeds: [0, 1, 2] })));
     for (const { id } of SECTIONS) {
-      expect(html, `section #${id}`).toContain(`<section id="${id}"`);
-      expect(html, `nav link #${id}`).toContain(`<a href="#${id}">`);
+      expect(full, `section #${id}`).toContain(`<section id="${id}"`);
+      expect(full, `nav link #${id}`).toContain(`<a href="#${id}">`);
     }
   });
 
@@ -161,7 +176,7 @@ describe('renderHtml (report v2)', () => {
     for (const src of srcs) {
       const m = /^data:image\/png;base64,([A-Za-z0-9+/]+={0,2})$/.exec(src);
       expect(m, src.slice(0, 40)).not.toBeNull();
-      const png = PNG.sync.read(Buffer.from((m as RegExpExecArray)[1] as string, 'base64'));
+      const png = readRgba(Buffer.from((m as RegExpExecArray)[1] as string, 'base64'));
       expect(png.width).toBeGreaterThan(0);
       expect(png.height).toBeGreaterThan(0);
     }
@@ -329,7 +344,7 @@ describe('png and svg helpers', () => {
   it('encodes PNGs with the mask outline', () => {
     const w = 5;
     const mask = [0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0];
-    const png = PNG.sync.read(encodePng(w, 5, new Array(25).fill(0.5), 'gray', { mask }));
+    const png = readRgba(encodePng(w, 5, new Array(25).fill(0.5), 'gray', { mask }));
     const px = (x: number, y: number) => [...png.data.subarray((y * w + x) * 4, (y * w + x) * 4 + 3)];
     expect(px(1, 1)).toEqual([255, 176, 0]); // outline
     expect(px(2, 2)).toEqual([128, 128, 128]); // interior
@@ -339,7 +354,7 @@ describe('png and svg helpers', () => {
   it('an overlay leaves the CT as it is where the gradient is 0 and tints it by sign where it is strongest', () => {
     const ct = [0, 0.25, 0.5, 0.75, 1, 0.5];
     const heat = [0, 0, 0, -2, 2, 0];
-    const png = PNG.sync.read(encodeOverlay(3, 2, ct, heat, { alpha: 1 }));
+    const png = readRgba(encodeOverlay(3, 2, ct, heat, { alpha: 1 }));
     const px = (i: number) => [...png.data.subarray(i * 4, i * 4 + 3)];
     expect(px(0)).toEqual([0, 0, 0]);
     expect(px(1)).toEqual([64, 64, 64]);
@@ -348,7 +363,7 @@ describe('png and svg helpers', () => {
     expect(px(3)).toEqual(mapColor(-2, 'diverging', { min: -2, max: 2 }).map(Math.round));
     expect(px(4)).toEqual(mapColor(2, 'diverging', { min: -2, max: 2 }).map(Math.round));
     // an all-zero gradient is the CT alone
-    const flat = PNG.sync.read(encodeOverlay(3, 2, ct, [0, 0, 0, 0, 0, 0]));
+    const flat = readRgba(encodeOverlay(3, 2, ct, [0, 0, 0, 0, 0, 0]));
     expect([...flat.data.subarray(8, 11)]).toEqual([128, 128, 128]);
   });
 

@@ -1,7 +1,7 @@
 /** `fgflow phantom --out DIR`: writes the synthetic phantom as files any loader reads back. */
 import * as E from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
-import { phantom, writeManifest, writePng, type ManifestEntry, type PhantomOptions } from '../../data/index.ts';
+import { phantom, writeManifest, writePng, type ManifestEntry, type PhantomOptions } from '../../data/node.ts';
 import { ExperimentError } from '../../experiment/errors.ts';
 import { ioError, makeDir, nonEmptyDir, writeFileAtomic } from '../../experiment/files.ts';
 import type { ProgressSink } from '../progress.ts';
@@ -28,7 +28,7 @@ export async function writePhantom(options: PhantomCommandOptions, progress: Pro
     const mask = `masks/${s.id}.png`;
     const wrote = [writePng(s.image, join(out, image), { bitDepth: 16, offset: HU_OFFSET }), writePng(s.mask, join(out, mask), { bitDepth: 8, scale: 255 })];
     for (const w of wrote) if (E.isLeft(w)) throw w.left;
-    entries.push({ id: s.id, image, mask, label: s.label, imageIntercept: -HU_OFFSET });
+    entries.push({ id: s.id, image, mask, label: s.label, imageIntercept: -HU_OFFSET, ...(s.spacing ? { rowSpacing: s.spacing[0], columnSpacing: s.spacing[1] } : {}) });
     progress.update(i + 1);
   });
   const manifest = join(out, 'manifest.csv');

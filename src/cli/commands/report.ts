@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { dirname } from 'node:path';
 import { mergeShards, sampleReport, writeReportFiles } from '../../experiment/index.ts';
 import { ExperimentError } from '../../experiment/errors.ts';
-import { readReport } from '../../report/index.ts';
+import { readReport } from '../../report/node.ts';
 
 export interface ReportCommandOptions {
   readonly from?: string;

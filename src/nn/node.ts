@@ -1,0 +1,3 @@
+/** The neural-network layer with checkpoints on disk (Node). */
+export * from './index.ts';
+export { saveCheckpoint, loadCheckpoint, readCheckpointHeader } from './checkpoint-file.ts';
