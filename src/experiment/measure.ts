@@ -61,6 +61,7 @@ export function testImageModel(model: Model<any>, params: unknown, test: Dataset
   return imageChannelModel((x) => model.apply(params as never, x as never), test.x, 0);
 }
 
+/** The features' results; the noise draws' S and F are columns of the same results (probes). */
 interface FeatureMeasures {
   readonly alignment: readonly AlignmentResult[];
   readonly noiseAlignment: readonly AlignmentResult[];
@@ -69,23 +70,23 @@ interface FeatureMeasures {
 }
 
 /** S, A and F of the features and of the noise draws for one model (as a function of the CT channel). */
+/**
+ * S, A and F of the features, with the noise draws measured as probes of the same gradients and
+ * flow paths (their S and F columns sit beside the features', and they stay out of A and F_A): one
+ * backward pass per image and one flow per path serve both.
+ */
 function measureFeatures(f: BatchFunction, batch: SampleBatch, labels: readonly number[], seed: number, o: MeasureOptions, tick: (done: number) => void): FeatureMeasures {
   const features = featureSet(o.features, o.spacing);
-  const noise = noiseFeatures(seed, o);
-  const alignment = alignmentBatch(f, features, batch);
-  tick(1);
-  const noiseAlignment = alignmentBatch(f, noise, batch);
+  const probes = noiseFeatures(seed, o);
+  const alignment = alignmentBatch(f, features, batch, { probes });
   tick(2);
   const flowIndex = flowSubset(labels, Math.min(o.flowSamples, labels.length), seed);
-  if (!flowIndex.length) return { alignment, noiseAlignment, flow: [], noiseFlow: [] };
+  if (!flowIndex.length) return { alignment, noiseAlignment: alignment, flow: [], noiseFlow: [] };
   const sub = rowsOf(batch, flowIndex);
   const subModel: BatchFunction = (images, index) => f(images, index.map((i) => flowIndex[i]!));
-  const flowOptions = { integrator: o.integrator, maxSteps: o.flowSteps, batchSize: 8 };
-  const flow = flowAlignmentBatch(subModel, features, sub, flowOptions);
-  tick(2 + flowIndex.length);
-  const noiseFlow = flowAlignmentBatch(subModel, noise, sub, flowOptions);
+  const flow = flowAlignmentBatch(subModel, features, sub, { integrator: o.integrator, maxSteps: o.flowSteps, batchSize: 8, probes });
   tick(2 + 2 * flowIndex.length);
-  return { alignment, noiseAlignment, flow, noiseFlow };
+  return { alignment, noiseAlignment: alignment, flow, noiseFlow: flow };
 }
 
 export interface MeasureInput {
@@ -191,7 +192,8 @@ function flagsOf(m: Measurement): Record<string, number> {
   };
   count('flowNotReached', m.flow.filter((r) => !r.reached).length);
   count('undefinedAlignment', m.alignment.filter((r) => r.A === null).length);
-  count('undefinedFeature', m.alignment.filter((r) => r.S.some((s) => s === null)).length);
+  // The probes (noise draws) are the last columns; a feature is what the flag counts.
+  count('undefinedFeature', m.alignment.filter((r) => r.S.slice(0, r.names.length - r.probes.length).some((s) => s === null)).length);
   return flags;
 }
 
