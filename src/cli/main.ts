@@ -27,7 +27,7 @@ import { prepareCommand } from './commands/prepare.ts';
 import { renderReportCommand } from './commands/report.ts';
 import { CliError } from './errors.ts';
 import { modelOptions, parseInteger, parseList, parseNumber, runOptions, toExperimentOptions, type Raw } from './options.ts';
-import { createProgress, progressMode } from './progress.ts';
+import { createProgress, progressMode, type ProgressSink } from './progress.ts';
 import { summaryLines } from './summary.ts';
 
 /** First Ctrl-C: finish the current step, save a checkpoint and stop; a second one exits at once. */
@@ -83,6 +83,27 @@ function printReport(report: ReportJson, files: { html: string } | null, raw: Ra
   if (files) log(`report: ${files.html} (${report.timing.totalSeconds.toFixed(0)} s)`);
 }
 
+interface JobsRun {
+  readonly options: ExperimentOptions;
+  readonly progress: ProgressSink;
+  readonly env: Environment;
+  readonly mode: ReturnType<typeof progressMode>;
+}
+
+/** What the commands that run jobs share: progress, options with Ctrl-C, the backend (released afterwards). */
+async function withJobs(raw: Raw, body: (run: JobsRun) => Promise<void>): Promise<void> {
+  const mode = progressMode(raw);
+  const progress = createProgress(mode);
+  const options = toExperimentOptions(raw, interruptSignal());
+  const { env, backend } = await environment(raw, options.jobs);
+  progress.log(backend.note ?? `backend: ${backend.description}`);
+  try {
+    await body({ options, progress, env, mode });
+  } finally {
+    await backend.dispose();
+  }
+}
+
 function experimentCommand(program: Command): void {
   runOptions(modelOptions(program.command('experiment').description('train a baseline and alignment-rewarded CNNs over several seeds, measure S, A and F against the noise baseline, and write report.json and report.html')))
     .option('--out <dir>', 'output directory', D.out)
@@ -91,20 +112,13 @@ function experimentCommand(program: Command): void {
     .option('--margin <m>', 'balanced-accuracy non-inferiority margin of the paired comparison', parseNumber('margin'), D.margin)
     .option('--ablate-reward', 'the paper’s feature ablation: also train the largest λ without each feature (one job per feature and seed)', false)
     .option('--recovery <dir>', 'embed and link the recovery study in this folder (fgflow validate --out)', './fgflow-validate')
-    .action(async (raw: Raw) => {
-      const mode = progressMode(raw);
-      const progress = createProgress(mode);
-      const options = toExperimentOptions(raw, interruptSignal());
-      const { env, backend } = await environment(raw, options.jobs);
-      if (backend.note) progress.log(backend.note);
-      try {
+    .action((raw: Raw) =>
+      withJobs(raw, async ({ options, progress, env, mode }) => {
         const { report, files } = await runExperiment(options, progress, env);
         if (report) printReport(report, files, raw, (l) => progress.log(l));
         if (mode === 'silent' && !raw.json && files) process.stdout.write(files.html + '\n');
-      } finally {
-        await backend.dispose();
-      }
-    });
+      }),
+    );
 }
 
 function trainCommand(program: Command): void {
@@ -155,13 +169,8 @@ function validateCommand(program: Command): void {
   runOptions(modelOptions(program.command('validate').description('the recovery study: on phantoms whose label has one cause, does the cause’s feature rank first by F, far above noise?')))
     .option('--out <dir>', 'output directory', './fgflow-validate')
     .option('--causes <list>', 'single causes of the label (brightness, size, logAspectRatio, texture)', parseList('causes', String), [...CAUSES])
-    .action(async (raw: Raw) => {
-      const mode = progressMode(raw);
-      const progress = createProgress(mode);
-      const options = toExperimentOptions(raw, interruptSignal());
-      const { env, backend } = await environment(raw, options.jobs);
-      if (backend.note) progress.log(backend.note);
-      try {
+    .action((raw: Raw) =>
+      withJobs(raw, async ({ options, progress, env }) => {
         const { report } = await runRecoveryStudy(options, raw.causes, progress, env);
         const files = await writeReportFiles(report, options.out);
         if (raw.json) process.stdout.write(`${JSON.stringify(report.recovery, null, 2)}\n`);
@@ -169,10 +178,8 @@ function validateCommand(program: Command): void {
           for (const row of report.recovery!.rows) progress.log(`  ${row.cause.padEnd(15)} ${row.verdict.padEnd(20)} ${row.text}`);
           progress.log(`report: ${files.html}`);
         }
-      } finally {
-        await backend.dispose();
-      }
-    });
+      }),
+    );
 }
 
 function otherCommands(program: Command): void {

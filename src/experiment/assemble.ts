@@ -5,15 +5,15 @@
  * merge of shards assembles exactly what a single run would.
  */
 import { PAPER_ASSUMPTIONS } from '../report/assumptions.ts';
-import { PAPER_FIGURES, REPORT_VERSION, type Ceiling, type Comparison, type FeatureAggregate, type ModelResult, type ModelRun, type PairedDifference, type ReportJson, type SeedStat } from '../report/schema.ts';
-import { ExperimentError } from './errors.ts';
+import { PAPER_FIGURES, REPORT_VERSION, type Ceiling, type Comparison, type ModelResult, type PairedDifference, type ReportJson } from '../report/schema.ts';
+
 import type { JobResult } from './job.ts';
 import type { PlanSettings } from './plan.ts';
 import { rewardAblationOf, sanityOf } from './sanity.ts';
 import { aggregateModel, paired, required, stat, UNIT } from './aggregate.ts';
 import { isSweep, resultsByModel } from './groups.ts';
 export { aggregateModel } from './aggregate.ts';
-import { holm, PAIRED_METHOD, pairedTTest, seedStat } from './stats.ts';
+import { holm, PAIRED_METHOD } from './stats.ts';
 
 function verdictOf(c: Omit<Comparison, 'verdict' | 'alignmentGain' | 'accuracy'>): Pick<Comparison, 'verdict' | 'alignmentGain' | 'accuracy'> {
   const a = c.spanAlignment;

@@ -8,7 +8,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Example, ModelRun } from '../report/schema.ts';
 import { ceilingsFor, type CeilingScore } from './ceiling.ts';
-import { splitForSeed, subset, type ExperimentData } from './data.ts';
+import { splitForSeed, subset, type ExperimentData, type SeedSplit } from './data.ts';
 import { ExperimentError } from './errors.ts';
 import { drawExamples } from './examples.ts';
 import { ablate, measure, noiseSpanAlignment, randomise, summariseMeasurement } from './measure.ts';
@@ -122,6 +122,34 @@ async function checkInterrupt(o: ExperimentOptions): Promise<void> {
   if (o.signal?.aborted) throw interrupted(o.out);
 }
 
+export interface JobResultParts {
+  readonly plan: Plan;
+  readonly job: Job;
+  readonly data: ExperimentData;
+  readonly split: SeedSplit;
+  readonly run: ModelRun;
+  readonly examples: readonly Example[];
+  readonly backend: string;
+}
+
+/** A measured model's result file: the run, with what a merge and the report need to place it. */
+export function jobResult({ plan, job, data, split, run, examples, backend }: JobResultParts): JobResult {
+  const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
+  return {
+    version: RESULT_VERSION,
+    job,
+    planFingerprint: plan.fingerprint,
+    settings: plan.settings,
+    dataFingerprint: plan.dataFingerprint,
+    data: describeData(data),
+    split: { train: split.train.length, validation: split.validation.length, test: split.test.length, testPositives: positives(split.test), validationPositives: positives(split.validation) },
+    run,
+    ceilings: job.lambda === 0 && job.kind === 'none' ? ceilingsFor(data.prepared.dataset, split) : [],
+    examples,
+    backend,
+  };
+}
+
 export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
   const { options: o, plan, data } = ctx;
   const done = await readJobResult(o.out, job, plan);
@@ -159,20 +187,7 @@ export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
     trainSeconds: trained.seconds,
   };
   const examples = job.examples ? drawExamples({ model: trained.model, params: trained.params, modelName: job.model, seed: job.seed, test, ids, logits: m.logits, count: o.examples, options: withSpacing(o, data) }) : [];
-  const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
-  const result: JobResult = {
-    version: RESULT_VERSION,
-    job,
-    planFingerprint: plan.fingerprint,
-    settings: plan.settings,
-    dataFingerprint: plan.dataFingerprint,
-    data: describeData(data),
-    split: { train: split.train.length, validation: split.validation.length, test: split.test.length, testPositives: positives(split.test), validationPositives: positives(split.validation) },
-    run,
-    ceilings: job.lambda === 0 ? ceilingsFor(data.prepared.dataset, split) : [],
-    examples,
-    backend: ctx.backend,
-  };
+  const result = jobResult({ plan, job, data, split, run, examples, backend: ctx.backend });
   await writeFileAtomic(join(dir, RESULT_FILE), JSON.stringify(result));
   return result;
 }

@@ -8,14 +8,13 @@ import { ExperimentError } from './errors.ts';
 import { makeDir, nonEmptyDir, removeEmptyDirs, removeStaleTemporaries, writeFileAtomic, ioError } from './files.ts';
 import type { ExperimentData } from './data.ts';
 import { checkBudget } from './estimate.ts';
-import { parseResultFile, RESULT_FILE, runJob, type JobContext, type JobResult } from './job.ts';
+import { type JobContext, type JobResult } from './job.ts';
 import { defaultExperimentOptions, validateOptions, type ExperimentOptions } from './options.ts';
 import { settingDifferences, shardJobs, type Plan } from './plan.ts';
 import { planExperiment, type Environment } from './context.ts';
 import type { ProgressSink } from './progress.ts';
 import { interrupted } from './interrupt.ts';
 import { runJobs } from './runner.ts';
-
 
 export const PLAN_FILE = 'plan.json';
 /** What this package writes into --out; --force replaces exactly these. */

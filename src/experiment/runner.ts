@@ -13,7 +13,6 @@ import { interrupted } from './interrupt.ts';
 import { runJob, type JobContext, type JobResult } from './job.ts';
 import type { ExperimentOptions } from './options.ts';
 import type { Job } from './plan.ts';
-import type { ProgressSink } from './progress.ts';
 
 /** Starts one worker process with an IPC channel (e.g. `fork(bin/fgflow.js, ['job-worker'])`). */
 export type WorkerLauncher = () => ChildProcess;
@@ -47,7 +46,6 @@ async function runHere(context: JobContext, jobs: readonly Job[]): Promise<JobRe
   }
   return results;
 }
-
 
 /** Jobs dealt round-robin to K workers, each worker running its share in order. */
 function deal(jobs: readonly Job[], k: number): Job[][] {

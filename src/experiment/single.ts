@@ -8,15 +8,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaryLogit, fromOnnx, loadCheckpoint, predict, readCheckpointHeader, scoreLogits, type CheckpointData, type CnnParams, type Dataset, type Model, type OnnxParams, type SplitMetrics } from '../nn/node.ts';
 import type { ReportJson } from '../report/schema.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+
 import { assembleReport } from './assemble.ts';
-import { ceilingsFor } from './ceiling.ts';
+
 import { planExperiment, type Environment } from './context.ts';
 import { splitForSeed, subset, type ExperimentData, type SeedSplit } from './data.ts';
 import { ExperimentError } from './errors.ts';
 import { drawExamples } from './examples.ts';
 import { ioError, makeDir, nonEmptyDir } from './files.ts';
-import { describeData, type JobResult, RESULT_VERSION, withSpacing } from './job.ts';
+import { jobResult, type JobResult, withSpacing } from './job.ts';
 import { measure, summariseMeasurement } from './measure.ts';
 import { cnnInput, modelFromConfig, type ExperimentModel } from './model.ts';
 import { defaultExperimentOptions, validateOptions, type ExperimentOptions } from './options.ts';
@@ -92,20 +92,8 @@ function measuredResult({ o, plan, job, data, split, model, params, m, selectedE
   const seed = o.seeds[0]!;
   const test = subset(data.prepared, split.test);
   const ids = split.test.map((i) => data.prepared.ids[i]!);
-  const positives = (idx: readonly number[]) => idx.filter((i) => data.prepared.labels[i] === 1).length;
-  return {
-    version: RESULT_VERSION,
-    job,
-    planFingerprint: plan.fingerprint,
-    settings: plan.settings,
-    dataFingerprint: plan.dataFingerprint,
-    data: describeData(data),
-    split: { train: split.train.length, validation: split.validation.length, test: split.test.length, testPositives: positives(split.test), validationPositives: positives(split.validation) },
-    run: { seed, ...summariseMeasurement(m, o), selectedEpoch, history, trainSeconds: 0 },
-    ceilings: job.lambda === 0 ? ceilingsFor(data.prepared.dataset, split) : [],
-    examples: o.examples > 0 ? drawExamples({ model, params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: withSpacing(o, data) }) : [],
-    backend,
-  };
+  const examples = o.examples > 0 ? drawExamples({ model, params, modelName: job.model, seed, test, ids, logits: m.logits, count: o.examples, options: withSpacing(o, data) }) : [];
+  return jobResult({ plan, job, data, split, run: { seed, ...summariseMeasurement(m, o), selectedEpoch, history, trainSeconds: 0 }, examples, backend });
 }
 
 export interface ExplainResult {
