@@ -4,11 +4,11 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { sameShape, type AsShape, type DType, type Reduce, type Shape } from '../tensor/shape.ts';
 import { bind } from './core.ts';
 import { add, div, equal, mul, sub, where } from './primitives/binary.ts';
-import { broadcastTo, max, normalizeAxes, sum, sumPrim, type AxesArg, type ReduceOptions } from './primitives/reduce.ts';
+import { broadcastTo, max, sum, sumPrim, type AxesArg, type ReduceOptions } from './primitives/reduce.ts';
 import { reshape } from './primitives/layout.ts';
 import { exp, log } from './primitives/unary.ts';
 import { stopGradient } from './primitives/stop.ts';
-import { requireTensor } from './primitives/util.ts';
+import { normalizeAxes, requireTensor } from './primitives/util.ts';
 
 /** Mean over `axes` (all by default). */
 export function mean<S extends Shape, D extends DType, const A extends AxesArg = undefined, K extends boolean = false>(

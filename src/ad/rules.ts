@@ -221,3 +221,5 @@ function transposePair<P>(prim: Primitive<P>, transposed: Primitive<P>): void {
 
 transposePair(avgPool2dPrim, avgPool2dAdjointPrim);
 transposePair(avgPool2dAdjointPrim, avgPool2dPrim);
+// Reversing twice is the identity, and ⟨flip x, y⟩ = ⟨x, flip y⟩: flip is its own transpose.
+transposePair(L.flipPrim, L.flipPrim);

@@ -1,7 +1,8 @@
 /**
  * Structural primitives, all linear: reshape, transpose (its own family under inverse
- * permutation), slice and pad (each other's transposes), concat (transposed by slices),
- * and astype (transposed by the opposite conversion). Their rules are in ../rules.ts.
+ * permutation), flip (its own transpose), slice and pad (each other's transposes), concat
+ * (transposed by slices), and astype (transposed by the opposite conversion). Their rules are in
+ * ../rules.ts.
  */
 import * as K from '../../tensor/kernels/elementwise.ts';
 import { DTypeError, ShapeError } from '../../tensor/errors.ts';
@@ -15,9 +16,10 @@ import {
   type Shape,
   type Slice,
   type Transpose,
+  type Flip,
   type Check, type AsShape } from '../../tensor/shape.ts';
 import { bind, definePrimitive } from '../core.ts';
-import { describeValue, make, newBuffer, normalizeAxis, requireShapeArg, requireTensor } from './util.ts';
+import { describeValue, make, newBuffer, normalizeAxes, normalizeAxis, requireShapeArg, requireTensor } from './util.ts';
 
 export const reshapePrim = definePrimitive<{ readonly shape: Shape }>({
   name: 'reshape',
@@ -91,6 +93,30 @@ export function transpose<S extends Shape, D extends DType, const P extends read
   }
   if (p.every((a, i) => a === i)) return x as unknown as Tensor<AsShape<Transpose<S, P>>, D>;
   return bind(transposePrim, [x], { perm: p }) as Tensor<AsShape<Transpose<S, P>>, D>;
+}
+
+export const flipPrim = definePrimitive<{ readonly axes: readonly number[] }>({
+  name: 'flip',
+  shapeRule: ([x], { axes }) => {
+    for (const a of axes) if (!Number.isInteger(a) || a < 0 || a >= x!.shape.length) throw new ShapeError('flip', `axis ${a} is out of range for rank ${x!.shape.length}`, [x!.shape]);
+    return { shape: x!.shape, dtype: x!.dtype };
+  },
+  impl: ([x], { axes }, out) => {
+    const buf = newBuffer(out.dtype, x!.size);
+    K.flip(x!.data, x!.shape, axes, buf);
+    return make(out.shape, out.dtype, buf);
+  },
+});
+
+/**
+ * Reverses the order of the elements along `axes` (numpy.flip); negative axes count from the end.
+ * Linear and its own adjoint; with transpose it gives the 90° rotations (rot90 = flip ∘ transpose).
+ */
+export function flip<S extends Shape, D extends DType, const A extends readonly number[]>(x: Tensor<S, D>, axes: A & Check<Flip<S, A>>): Tensor<S, D> {
+  requireTensor('flip', x);
+  const list = normalizeAxes('flip', x.shape, axes as readonly number[]);
+  if (list.length === 0) return x;
+  return bind(flipPrim, [x], { axes: list }) as Tensor<S, D>;
 }
 
 export interface SliceParams {

@@ -7,7 +7,7 @@ import { ShapeError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { shapeSize, type DType, type Reduce, type Shape, type AsShape } from '../../tensor/shape.ts';
 import { bind, definePrimitive } from '../core.ts';
-import { broadcastShapes, make, newBuffer, normalizeAxis, requireShapeArg, requireTensor } from './util.ts';
+import { broadcastShapes, make, newBuffer, normalizeAxes, requireShapeArg, requireTensor } from './util.ts';
 
 export interface ReduceParams {
   /** Sorted, distinct, non-negative. */
@@ -65,16 +65,6 @@ export const broadcastToPrim = definePrimitive<{ readonly shape: Shape }>({
     return make(out.shape, out.dtype, buf);
   },
 });
-
-/** Sorted, distinct, in-range axes (all of them when undefined); a ShapeError names the op otherwise. */
-export function normalizeAxes(op: string, shape: Shape, axes: number | readonly number[] | undefined): number[] {
-  if (axes === undefined) return shape.map((_, i) => i);
-  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new ShapeError(op, `axes must be an array of axis numbers, got ${JSON.stringify(axes)}`, [shape]);
-  const list = typeof axes === 'number' ? [axes] : axes;
-  const out = list.map((a) => normalizeAxis(op, a, shape.length, shape));
-  if (new Set(out).size !== out.length) throw new ShapeError(op, `axes ${JSON.stringify(list)} repeat an axis`, [shape]);
-  return out.sort((a, b) => a - b);
-}
 
 export interface ReduceOptions<K extends boolean> {
   readonly keepDims?: K;

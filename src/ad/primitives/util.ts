@@ -50,6 +50,16 @@ export function normalizeAxis(op: string, axis: number, rank: number, shape: Sha
   return axis < 0 ? axis + rank : axis;
 }
 
+/** Sorted, distinct, in-range axes (all of them when undefined); a ShapeError names the op otherwise. */
+export function normalizeAxes(op: string, shape: Shape, axes: number | readonly number[] | undefined): number[] {
+  if (axes === undefined) return shape.map((_, i) => i);
+  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new ShapeError(op, `axes must be an array of axis numbers, got ${JSON.stringify(axes)}`, [shape]);
+  const list = typeof axes === 'number' ? [axes] : axes;
+  const out = list.map((a) => normalizeAxis(op, a, shape.length, shape));
+  if (new Set(out).size !== out.length) throw new ShapeError(op, `axes ${JSON.stringify(list)} repeat an axis`, [shape]);
+  return out.sort((a, b) => a - b);
+}
+
 export function requireSameShape(op: string, a: Shape, b: Shape): void {
   if (!sameShape(a, b)) throw new ShapeError(op, 'shapes differ', [a, b]);
 }
