@@ -4,8 +4,8 @@
  * and `train(options)`.
  */
 export {
-  conv2d, avgPool2d, elu, relu, sigmoid, dense, flatten, sequential, toModel,
-  type Layer, type Model, type ShapeFn, type ApplyShape, type OutShape, type ParamsOf, type EmptyParams, type WithBias,
+  conv2d, avgPool2d, elu, relu, sigmoid, dense, flatten, sequential, named, toModel,
+  type Layer, type NamedLayer, type ChannelBias, type Model, type ShapeFn, type ApplyShape, type OutShape, type ParamsOf, type EmptyParams, type WithBias,
   type SequentialParams, type Conv2dLayerOptions, type AvgPool2dLayerOptions, type DenseLayerOptions,
 } from './layers.ts';
 export { heNormal, heUniform, glorotNormal, glorotUniform, initializers, fansOf, type Initializer, type InitializerName, type InitOptions, type Fans } from './init.ts';
