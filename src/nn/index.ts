@@ -1,7 +1,8 @@
 /**
- * fgflow's neural networks: layers as pure functions, the paper's CNN, losses, metrics,
- * optimisers as state transitions, training, and checkpoints. Entry points: `paperCnn(config)`
- * and `train(options)`.
+ * fgflow's neural networks: layers as pure functions composed by `sequential`, the paper's CNN
+ * built from them, losses, metrics, optimisers as chains of gradient transformations, a pure
+ * train step and the drivers around it, and checkpoints. Entry points: `paperCnn(config)` and
+ * `train(options)`.
  */
 export {
   conv2d, avgPool2d, elu, relu, sigmoid, dense, flatten, sequential, named, toModel,

@@ -1,6 +1,6 @@
 import { DTypeError, ShapeError } from '../../tensor/errors.ts';
 import { allocate, Tensor, type ArrayFor } from '../../tensor/tensor.ts';
-import { sameShape, type DType, type Shape } from '../../tensor/shape.ts';
+import type { DType, Shape } from '../../tensor/shape.ts';
 import type { Aval } from '../core.ts';
 
 /** A tensor, or a plain number standing for a scalar of the other operand's dtype. */
@@ -58,10 +58,6 @@ export function normalizeAxes(op: string, shape: Shape, axes: number | readonly 
   const out = list.map((a) => normalizeAxis(op, a, shape.length, shape));
   if (new Set(out).size !== out.length) throw new ShapeError(op, `axes ${JSON.stringify(list)} repeat an axis`, [shape]);
   return out.sort((a, b) => a - b);
-}
-
-export function requireSameShape(op: string, a: Shape, b: Shape): void {
-  if (!sameShape(a, b)) throw new ShapeError(op, 'shapes differ', [a, b]);
 }
 
 /** The operand must be a tensor (not null, a number or an array): a DTypeError names the op otherwise. */
