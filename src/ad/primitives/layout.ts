@@ -19,7 +19,7 @@ import {
   type Flip,
   type Check, type AsShape } from '../../tensor/shape.ts';
 import { bind, definePrimitive } from '../core.ts';
-import { describeValue, make, newBuffer, normalizeAxes, normalizeAxis, requireShapeArg, requireTensor } from './util.ts';
+import { describeValue, make, produce, normalizeAxes, normalizeAxis, requireShapeArg, requireTensor } from './util.ts';
 
 export const reshapePrim = definePrimitive<{ readonly shape: Shape }>({
   name: 'reshape',
@@ -63,11 +63,7 @@ export function reshape<S extends Shape, D extends DType, const T extends Shape>
 export const transposePrim = definePrimitive<{ readonly perm: readonly number[] }>({
   name: 'transpose',
   shapeRule: ([x], { perm }) => ({ shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype }),
-  impl: ([x], { perm }, out) => {
-    const buf = newBuffer(out.dtype, x!.size);
-    K.transpose(x!.data, x!.shape, perm, buf);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], { perm }, out) => produce(out, (buf) => K.transpose(x!.data, x!.shape, perm, buf)),
 });
 
 export function inversePermutation(perm: readonly number[]): number[] {
@@ -101,11 +97,7 @@ export const flipPrim = definePrimitive<{ readonly axes: readonly number[] }>({
     for (const a of axes) if (!Number.isInteger(a) || a < 0 || a >= x!.shape.length) throw new ShapeError('flip', `axis ${a} is out of range for rank ${x!.shape.length}`, [x!.shape]);
     return { shape: x!.shape, dtype: x!.dtype };
   },
-  impl: ([x], { axes }, out) => {
-    const buf = newBuffer(out.dtype, x!.size);
-    K.flip(x!.data, x!.shape, axes, buf);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], { axes }, out) => produce(out, (buf) => K.flip(x!.data, x!.shape, axes, buf)),
 });
 
 /**
@@ -127,11 +119,7 @@ export interface SliceParams {
 export const slicePrim = definePrimitive<SliceParams>({
   name: 'slice',
   shapeRule: ([x], { size }) => ({ shape: size, dtype: x!.dtype }),
-  impl: ([x], { begin, size }, out) => {
-    const buf = newBuffer(out.dtype, shapeSize(size));
-    K.slice(x!.data, x!.shape, begin, size, buf);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], { begin, size }, out) => produce(out, (buf) => K.slice(x!.data, x!.shape, begin, size, buf)),
 });
 
 /** The window of `x` starting at `begin` with extent `size` (-1: to the end of that axis). */
@@ -160,11 +148,7 @@ export type PadPairs = readonly (readonly [number, number])[];
 export const padPrim = definePrimitive<{ readonly pads: PadPairs }>({
   name: 'pad',
   shapeRule: ([x], { pads }) => ({ shape: x!.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]), dtype: x!.dtype }),
-  impl: ([x], { pads }, out) => {
-    const buf = newBuffer(out.dtype, shapeSize(out.shape));
-    K.pad(x!.data, x!.shape, pads, buf);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], { pads }, out) => produce(out, (buf) => K.pad(x!.data, x!.shape, pads, buf)),
 });
 
 /** Zero padding, `[before, after]` for each axis. */
@@ -190,16 +174,7 @@ export const concatPrim = definePrimitive<{ readonly axis: number }>({
     }
     return { shape: first.shape.map((d, i) => (i === axis ? total : d)), dtype: first.dtype };
   },
-  impl: (xs, { axis }, out) => {
-    const buf = newBuffer(out.dtype, shapeSize(out.shape));
-    K.concat(
-      xs.map((x) => x.data),
-      xs.map((x) => x.shape),
-      axis,
-      buf,
-    );
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: (xs, { axis }, out) => produce(out, (buf) => K.concat(xs.map((x) => x.data), xs.map((x) => x.shape), axis, buf)),
 });
 
 /** Joins tensors along `axis`; every other dimension must agree. */
@@ -220,11 +195,7 @@ export function concat<const L extends readonly Tensor<Shape, D>[], D extends DT
 export const astypePrim = definePrimitive<{ readonly dtype: DType }>({
   name: 'astype',
   shapeRule: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
-  impl: ([x], _p, out) => {
-    const buf = newBuffer(out.dtype, x!.size);
-    buf.set(x!.data);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], _p, out) => produce(out, (buf) => buf.set(x!.data)),
 });
 
 /** Explicit dtype conversion (differentiable). */

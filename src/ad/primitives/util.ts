@@ -1,6 +1,7 @@
 import { DTypeError, ShapeError } from '../../tensor/errors.ts';
 import { allocate, Tensor, type ArrayFor } from '../../tensor/tensor.ts';
-import type { DType, Shape } from '../../tensor/shape.ts';
+import { shapeSize, type DType, type Shape } from '../../tensor/shape.ts';
+import type { FloatArray } from '../../tensor/kernels/types.ts';
 import type { Aval } from '../core.ts';
 
 /** A tensor, or a plain number standing for a scalar of the other operand's dtype. */
@@ -12,6 +13,13 @@ export function newBuffer<D extends DType>(dtype: D, size: number): ArrayFor<D> 
 
 export function make<S extends Shape, D extends DType>(shape: S, dtype: D, data: ArrayFor<D>): Tensor<S, D> {
   return Tensor.fromBuffer(shape, dtype, data);
+}
+
+/** A new tensor of the aval the shape rule computed, its buffer filled by `write`: every kernel's output. */
+export function produce(out: Aval, write: (buf: FloatArray) => void): Tensor {
+  const buf = newBuffer(out.dtype, shapeSize(out.shape));
+  write(buf);
+  return make(out.shape, out.dtype, buf);
 }
 
 export function scalarOf(value: number, dtype: DType): Tensor<[]> {
