@@ -17,7 +17,8 @@ export function make<S extends Shape, D extends DType>(shape: S, dtype: D, data:
 
 /** A new tensor of the aval the shape rule computed, its buffer filled by `write`: every kernel's output. */
 export function produce(out: Aval, write: (buf: FloatArray) => void): Tensor {
-  const buf = newBuffer(out.dtype, shapeSize(out.shape));
+  // Elementwise shape rules return their operand as the aval, whose size is already known.
+  const buf = newBuffer(out.dtype, out instanceof Tensor ? out.size : shapeSize(out.shape));
   write(buf);
   return make(out.shape, out.dtype, buf);
 }
