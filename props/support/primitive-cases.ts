@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import {
   abs, add, astype, avgPool2d, avgPool2dAdjoint, broadcastTo, concat, conv2d, conv2dFilterAdjoint, conv2dInputAdjoint, convParams, div, elu,
   equal, exp, greater, greaterEqual, less, lessEqual, log, log1p, matmul, matmulT, max, maximum, maxPool2d, maxPool2dArgmax, maxPool2dRoute, maxPool2dRouteAdjoint, minimum, mul, neg, notEqual, pad, poolParams,
-  pow, reciprocal, relu, reshape, sigmoid, sign, slice, softplus, sqrt, square, stopGradient, sub, sum, tanh, transpose, where,
+  pow, reciprocal, relu, flip, reshape, sigmoid, sign, slice, softplus, sqrt, square, stopGradient, sub, sum, tanh, transpose, where,
   type Shape, type Tensor,
 } from '../../src/index.ts';
 import {
@@ -183,6 +183,14 @@ const layoutCases: PrimitiveCase[] = [
         .map(([x, perm]) => ({ xs: [x], p: perm })),
     ),
     ([x], perm) => T(transpose(x!, perm as never)),
+  ),
+  withParams(
+    'flip',
+    'flip (random non-empty set of axes)',
+    shape({ minRank: 1, maxRank: 4, maxDim: 3 }).chain((s) =>
+      fc.tuple(tensorOf(s, real(-2, 2)), fc.subarray([...s.keys()], { minLength: 1 })).map(([x, axes]) => ({ xs: [x], p: axes })),
+    ),
+    ([x], axes) => T(flip(x!, axes as never)),
   ),
   withParams(
     'slice',

@@ -244,6 +244,12 @@ describe('bad permutations → ShapeError naming transpose and the shape', () =>
   });
 });
 
+describe('bad flip axes → ShapeError naming flip and the shape', () => {
+  it.each([[[0, 0]], [[3]], [[-4]], [[0.5]], [[1, -2]]])('flip along %j', (axes) => {
+    expectError(() => U.flip!(F.zeros([2, 3, 4]), axes), ShapeError, 'flip', [[2, 3, 4]]);
+  });
+});
+
 describe('slices out of bounds → ShapeError naming slice and the shape', () => {
   it.each<[string, number[], number[]]>([
     ['a size past the end', [1, 2], [5, 2]],
@@ -318,6 +324,7 @@ describe('non-tensor operands and malformed arguments → typed errors, never a 
     ['astype', () => U.astype!(null, 'f64')],
     ['avgPool2d', () => U.avgPool2d!(null, { size: 1 })],
     ['flattenBatch', () => U.flattenBatch!(null)],
+    ['flip', () => U.flip!(null, [0])],
   ])('%s with a non-tensor operand', (op, fn) => {
     expectError(fn, FgflowError, op);
   });
@@ -331,6 +338,7 @@ describe('non-tensor operands and malformed arguments → typed errors, never a 
     ['pad', 'a flat pair instead of one pair per axis', () => U.pad!(x, [1, 2])],
     ['concat', 'a tensor instead of a list', () => U.concat!(x, 0)],
     ['transpose', 'a number as the permutation', () => U.transpose!(x, 5)],
+    ['flip', 'a string as the axes', () => U.flip!(x, 'a')],
   ])('%s with %s', (op, _what, fn) => {
     expectError(fn, FgflowError, op);
   });

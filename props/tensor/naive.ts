@@ -249,6 +249,13 @@ export function naiveTranspose(v: readonly number[], shape: readonly number[], p
   return { shape: outShape, v: out };
 }
 
+/** Reverses along `axes`: out[i] = v[i with i_a → d_a − 1 − i_a for each axis a in axes]. */
+export function naiveFlip(v: readonly number[], shape: readonly number[], axes: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < v.length; i++) out.push(v[ravel(unravel(i, shape).map((x, a) => (axes.includes(a) ? shape[a]! - 1 - x : x)), shape)]!);
+  return out;
+}
+
 export function naiveSlice(v: readonly number[], shape: readonly number[], begin: readonly number[], size: readonly number[]): number[] {
   const out: number[] = [];
   for (let i = 0; i < sizeOf(size); i++) out.push(v[ravel(unravel(i, size).map((x, a) => x + begin[a]!), shape)]!);

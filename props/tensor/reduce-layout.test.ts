@@ -8,7 +8,7 @@ import * as F from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
 import {
   axesArb, broadcastableTo, dtypeArb, expectExact, expectWithin, flat, inner, integers, make, naiveConcat, naiveNary, naivePad, naiveReduce,
-  naiveSlice, naiveTranspose, permutationArb, seedArb, shapeArb, sizeOf, unitRoundoff, values,
+  naiveFlip, naiveSlice, naiveTranspose, permutationArb, seedArb, shapeArb, sizeOf, unitRoundoff, values,
 } from './naive.ts';
 
 // The typed signatures need literal shapes; these tests draw shapes at run time.
@@ -17,6 +17,7 @@ const mean = F.mean as unknown as typeof sum;
 const max = F.max as unknown as typeof sum;
 const reshape = F.reshape as unknown as (x: Tensor, s: readonly number[]) => Tensor;
 const transpose = F.transpose as unknown as (x: Tensor, p?: readonly number[]) => Tensor;
+const flip = F.flip as unknown as (x: Tensor, axes: readonly number[]) => Tensor;
 const slice = F.slice as unknown as (x: Tensor, b: readonly number[], s: readonly number[]) => Tensor;
 const pad = F.pad as unknown as (x: Tensor, p: readonly (readonly [number, number])[]) => Tensor;
 const concat = F.concat as unknown as (xs: readonly Tensor[], axis: number) => Tensor;
@@ -151,6 +152,49 @@ describe('reshape', () => {
   });
 });
 
+describe('flip', () => {
+  const caseArb = shapeArb(0, 4, 5, true).chain((shape) => fc.tuple(fc.constant(shape), fc.subarray([...shape.keys()])));
+
+  it('reverses the chosen axes exactly (negative axes count from the end), in both dtypes', () => {
+    fc.assert(
+      fc.property(caseArb, seedArb, dtypeArb, fc.boolean(), ([shape, axes], seed, dt, negative) => {
+        const x = make(shape, values(seed, sizeOf(shape)), dt);
+        const given = negative ? axes.map((a) => a - shape.length) : axes;
+        expectExact(flip(x.t, given), shape, naiveFlip(x.v, shape, axes), `flip ${JSON.stringify(given)}`);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('is an involution, and flips along different axes commute', () => {
+    fc.assert(
+      fc.property(caseArb, seedArb, ([shape, axes], seed) => {
+        const x = make(shape, values(seed, sizeOf(shape)), 'f64');
+        expectExact(flip(flip(x.t, axes), axes), shape, x.v, 'flip twice');
+        const split = axes.slice(0, 1), rest = axes.slice(1);
+        expectExact(flip(flip(x.t, split), rest), shape, flat(flip(x.t, axes)), 'flip in two parts');
+        expectExact(flip(flip(x.t, rest), split), shape, flat(flip(x.t, axes)), 'the parts in the other order');
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('with transpose gives a 90° rotation: four of them are the identity', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), seedArb, (h, w, seed) => {
+        const x = make([2, h, w], values(seed, 2 * h * w), 'f64');
+        const rot90 = (t: Tensor) => flip(transpose(t, [0, 2, 1]), [2]);
+        const once = rot90(x.t);
+        expect(once.shape).toEqual([2, w, h]);
+        // out[c, i, j] = x[c, h − 1 − j, i]: each image turned 90° clockwise.
+        expectExact(once, [2, w, h], naiveFlip(naiveTranspose(x.v, [2, h, w], [0, 2, 1]).v, [2, w, h], [2]), 'rot90');
+        expectExact(rot90(rot90(rot90(rot90(x.t)))), [2, h, w], x.v, 'four rotations');
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
 describe('transpose', () => {
   const caseArb = shapeArb(0, 4, 5, true).chain((shape) => fc.tuple(fc.constant(shape), permutationArb(shape.length)));
 
@@ -268,6 +312,18 @@ describe('adjoint identities ⟨Ax, y⟩ = ⟨x, Aᵀy⟩ (f64)', () => {
         const back = reshape(sum(y.t, axes, { keepDims: true }), from);
         agree(inner(flat(broadcastTo(x.t, out)), y.v), inner(x.v, flat(back)), y.v.length, 'broadcastTo/sum');
         expectExact(F.unbroadcast(y.t, from), from, flat(back), 'unbroadcast = sum over broadcast axes');
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('flip is its own adjoint', () => {
+    const caseArb = shapeArb(0, 4).chain((shape) => fc.tuple(fc.constant(shape), fc.subarray([...shape.keys()])));
+    fc.assert(
+      fc.property(caseArb, seedArb, ([shape, axes], seed) => {
+        const x = make(shape, values(seed, sizeOf(shape)), 'f64');
+        const y = make(shape, values(seed + 1, sizeOf(shape)), 'f64');
+        agree(inner(flat(flip(x.t, axes)), y.v), inner(x.v, flat(flip(y.t, axes))), y.v.length, 'flip');
       }),
       { numRuns: 100 },
     );

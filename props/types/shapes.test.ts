@@ -9,11 +9,11 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
-  add, astype, avgPool2d, concat, conv2d, div, equal, grad, greater, matmul, max, maximum, maxPool2d, mean, mul, pad, pow, reshape, sigmoid, slice, sub, sum,
+  add, astype, avgPool2d, concat, conv2d, div, equal, flip, grad, greater, matmul, max, maximum, maxPool2d, mean, mul, pad, pow, reshape, sigmoid, slice, sub, sum,
   transpose, valueAndGrad, where, zeros, ShapeError, Tensor,
 } from '../../src/index.ts';
 import type {
-  Add, AvgPool2d, Broadcast, Conv2d, ConvOutDim, DType, FloorDiv, Matmul, MaxPool2d, Pad, Reduce, Shape, ShapeMismatch, Slice, Sub, Transpose,
+  Add, AvgPool2d, Broadcast, Conv2d, ConvOutDim, DType, Flip, FloorDiv, Matmul, MaxPool2d, Pad, Reduce, Shape, ShapeMismatch, Slice, Sub, Transpose,
 } from '../../src/index.ts';
 
 /**
@@ -339,6 +339,28 @@ describe('transpose', () => {
     // @ts-expect-error two axes for rank 3
     expect(() => transpose(zeros([2, 3, 4]), [0, 1])).toThrow(ShapeError);
     expectTypeOf<Transpose<[2, 3], [0, 2]>>().toEqualTypeOf<ShapeMismatch<'transpose: permutation names an axis out of range', [2, 3], [0, 2]>>();
+  });
+});
+
+describe('flip', () => {
+  it('keeps the shape and the dtype, for literal, negative and widened axes', () => {
+    const r1 = flip(zeros([2, 3, 4]), [0, 2]);
+    expectTypeOf(dims(r1)).toEqualTypeOf<[2, 3, 4]>();
+    expect(dims(r1)).toEqual([2, 3, 4]);
+    const r2 = flip(zeros([2, n], { dtype: 'f64' }), [-1]);
+    expectTypeOf(dims(r2)).toEqualTypeOf<[2, number]>();
+    expectTypeOf(r2.dtype).toEqualTypeOf<'f64'>();
+    const axes: number[] = [1];
+    expectTypeOf(dims(flip(zeros([2, 3]), axes))).toEqualTypeOf<[2, 3]>();
+  });
+
+  it('rejects an axis out of range or a repeated axis', () => {
+    // @ts-expect-error axis 3 of a rank-3 tensor
+    expect(() => flip(zeros([2, 3, 4]), [3])).toThrow(ShapeError);
+    // @ts-expect-error axis 1 twice
+    expect(() => flip(zeros([2, 3, 4]), [1, 1])).toThrow(ShapeError);
+    expectTypeOf<Flip<[2, 3], [0, 2]>>().toEqualTypeOf<ShapeMismatch<'flip: axis out of range', [2, 3], [0, 2]>>();
+    expectTypeOf<Flip<[2, 3], [1, 1]>>().toEqualTypeOf<ShapeMismatch<'flip: axes repeat an axis', [2, 3], [1, 1]>>();
   });
 });
 

@@ -1,28 +1,23 @@
 /** Operations built from primitives (their derivatives come for free from the primitives'). */
 import { ShapeError } from '../tensor/errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { sameShape, type AsShape, type DType, type Reduce, type Shape } from '../tensor/shape.ts';
+import { sameShape, type DType, type Shape } from '../tensor/shape.ts';
 import { bind } from './core.ts';
 import { add, div, equal, mul, sub, where } from './primitives/binary.ts';
-import { broadcastTo, max, normalizeAxes, sum, sumPrim, type AxesArg, type ReduceOptions } from './primitives/reduce.ts';
+import { broadcastTo, max, sum, sumPrim, type AxesArg, type ReduceOptions, type Reduction } from './primitives/reduce.ts';
 import { reshape } from './primitives/layout.ts';
 import { exp, log } from './primitives/unary.ts';
 import { stopGradient } from './primitives/stop.ts';
-import { requireTensor } from './primitives/util.ts';
+import { normalizeAxes, requireTensor } from './primitives/util.ts';
 
 /** Mean over `axes` (all by default). */
-export function mean<S extends Shape, D extends DType, const A extends AxesArg = undefined, K extends boolean = false>(
-  x: Tensor<S, D>,
-  axes?: A,
-  options: ReduceOptions<K> = {},
-): Tensor<AsShape<Reduce<S, A, K>>, D> {
+export const mean = ((x: Tensor, axes?: AxesArg, options: ReduceOptions<boolean> = {}) => {
   requireTensor('mean', x);
   const norm = normalizeAxes('mean', x.shape, axes);
   const count = norm.reduce((p, a) => p * x.shape[a]!, 1);
   if (count === 0) throw new ShapeError('mean', 'reduces over no elements', [x.shape]);
-  const s = bind(sumPrim, [x], { axes: norm, keepDims: options.keepDims ?? false });
-  return div(s, count) as unknown as Tensor<AsShape<Reduce<S, A, K>>, D>;
-}
+  return div(bind(sumPrim, [x], { axes: norm, keepDims: options.keepDims ?? false }), count);
+}) as Reduction;
 
 /** Sums `x` over the axes along which `shape` was broadcast to x's shape, giving a tensor of `shape`. */
 export function unbroadcast(x: Tensor, shape: Shape): Tensor {

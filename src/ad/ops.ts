@@ -4,7 +4,7 @@ export {
   add, sub, mul, div, pow, maximum, minimum, greater, greaterEqual, less, lessEqual, equal, notEqual, where,
 } from './primitives/binary.ts';
 export { sum, max, broadcastTo, type ReduceOptions } from './primitives/reduce.ts';
-export { reshape, transpose, slice, pad, concat, astype, flattenBatch } from './primitives/layout.ts';
+export { reshape, transpose, flip, slice, pad, concat, astype, flattenBatch } from './primitives/layout.ts';
 export { matmul, matmulT, type MatmulOptions } from './primitives/matmul.ts';
 export { conv2d, conv2dInputAdjoint, conv2dFilterAdjoint, convParams, type ConvParams, type Conv2dOptions } from './primitives/conv.ts';
 export { avgPool2d, avgPool2dAdjoint, poolParams, type PoolParams, type AvgPool2dOptions } from './primitives/pool.ts';

@@ -35,6 +35,7 @@ type Partial = ((t: Tensor, args: readonly Tensor[], out: Tensor) => Tensor) | n
 
 /** Registers an elementwise primitive's jvp and vjp, both derived from its partial derivatives. */
 function elementwise(prim: Primitive<void>, ...partials: Partial[]): void {
+  // Plain loops, no per-call closures or arrays beyond the result: these run once per node of every trace.
   defineRules(prim, {
     jvp: (args, tangents, _p, out) => {
       let total: MaybeTensor = null;
@@ -47,15 +48,19 @@ function elementwise(prim: Primitive<void>, ...partials: Partial[]): void {
       return total && expandTo(total, out.shape);
     },
     vjp: (ct, args, _p, out, needs) => {
-      const raw = partials.map((partial, i) => (partial && needs[i] ? partial(ct, args, out) : null));
-      return raw.map((g, i) => g && unbroadcast(g, args[i]!.shape));
+      const grads = new Array<MaybeTensor>(partials.length);
+      for (let i = 0; i < partials.length; i++) {
+        const partial = partials[i];
+        grads[i] = partial && needs[i] ? partial(ct, args, out) : null;
+      }
+      // Summed back to each operand's shape after all partials are built (the order of the ops an outer trace records).
+      for (let i = 0; i < grads.length; i++) {
+        const g = grads[i];
+        if (g) grads[i] = unbroadcast(g, args[i]!.shape);
+      }
+      return grads;
     },
   });
-}
-
-/** A unary primitive with derivative f'(x), given from x and y = f(x). */
-function unary(prim: Primitive<void>, derivative: (x: Tensor, y: Tensor) => Tensor): void {
-  elementwise(prim, (t, [x], y) => mul(t, derivative(x!, y)));
 }
 
 /**
@@ -70,33 +75,38 @@ function selection(prim: Primitive<void>, mask: (args: readonly Tensor[]) => Ten
     },
     vjp: (ct, args, _p, _o, needs) => {
       const m = mask(args);
-      const raw = args.map((_, k) => (k === i && needs[i] ? where(m, ct, 0) : k === j && needs[j] ? where(m, 0, ct) : null));
-      return raw.map((g, k) => g && unbroadcast(g, args[k]!.shape));
+      const grads: MaybeTensor[] = args.map(() => null);
+      if (needs[i]) grads[i] = where(m, ct, 0);
+      if (needs[j]) grads[j] = where(m, 0, ct);
+      if (grads[i]) grads[i] = unbroadcast(grads[i]!, args[i]!.shape);
+      if (grads[j]) grads[j] = unbroadcast(grads[j]!, args[j]!.shape);
+      return grads;
     },
   });
 }
 
+// Unary: t ↦ t·f'(x), f'(x) written from x = xs[0] and y = f(x).
 elementwise(U.negPrim, (t) => neg(t));
-unary(U.expPrim, (_x, y) => y);
-unary(U.logPrim, (x) => U.reciprocal(x));
-unary(U.log1pPrim, (x) => U.reciprocal(add(x, 1)));
-unary(U.sqrtPrim, (_x, y) => div(0.5, y));
-unary(U.absPrim, (x) => U.sign(x));
-unary(U.squarePrim, (x) => mul(x, 2));
-unary(U.reciprocalPrim, (_x, y) => neg(U.square(y)));
-unary(U.sigmoidPrim, (_x, y) => mul(y, sub(1, y)));
-unary(U.tanhPrim, (_x, y) => sub(1, U.square(y)));
+elementwise(U.expPrim, (t, _xs, y) => mul(t, y));
+elementwise(U.logPrim, (t, xs) => mul(t, U.reciprocal(xs[0]!)));
+elementwise(U.log1pPrim, (t, xs) => mul(t, U.reciprocal(add(xs[0]!, 1))));
+elementwise(U.sqrtPrim, (t, _xs, y) => mul(t, div(0.5, y)));
+elementwise(U.absPrim, (t, xs) => mul(t, U.sign(xs[0]!)));
+elementwise(U.squarePrim, (t, xs) => mul(t, mul(xs[0]!, 2)));
+elementwise(U.reciprocalPrim, (t, _xs, y) => mul(t, neg(U.square(y))));
+elementwise(U.sigmoidPrim, (t, _xs, y) => mul(t, mul(y, sub(1, y))));
+elementwise(U.tanhPrim, (t, _xs, y) => mul(t, sub(1, U.square(y))));
 // elu'(x) = 1 for x > 0 and exp(x) = elu(x) + 1 below; written with `where` so it differentiates again.
-unary(U.eluPrim, (x, y) => where(greater(x, 0), 1, add(y, 1)));
-unary(U.reluPrim, (x) => greater(x, 0));
-unary(U.softplusPrim, (x) => U.sigmoid(x));
+elementwise(U.eluPrim, (t, xs, y) => mul(t, where(greater(xs[0]!, 0), 1, add(y, 1))));
+elementwise(U.reluPrim, (t, xs) => mul(t, greater(xs[0]!, 0)));
+elementwise(U.softplusPrim, (t, xs) => mul(t, U.sigmoid(xs[0]!)));
 
 elementwise(B.addPrim, (t) => t, (t) => t);
 elementwise(B.subPrim, (t) => t, (t) => neg(t));
-elementwise(B.mulPrim, (t, [, b]) => mul(t, b!), (t, [a]) => mul(t, a!));
-elementwise(B.divPrim, (t, [, b]) => div(t, b!), (t, [, b], out) => neg(div(mul(t, out), b!)));
+elementwise(B.mulPrim, (t, ab) => mul(t, ab[1]!), (t, ab) => mul(t, ab[0]!));
+elementwise(B.divPrim, (t, ab) => div(t, ab[1]!), (t, ab, out) => neg(div(mul(t, out), ab[1]!)));
 // d(a^b) = b·a^(b−1)·da + a^b·log(a)·db; the log term is only built when b is differentiated.
-elementwise(B.powPrim, (t, [a, b]) => mul(t, mul(b!, pow(a!, sub(b!, 1)))), (t, [a], out) => mul(t, mul(out, U.log(a!))));
+elementwise(B.powPrim, (t, [a, b]) => mul(t, mul(b!, pow(a!, sub(b!, 1)))), (t, ab, out) => mul(t, mul(out, U.log(ab[0]!))));
 // Ties send the derivative to the first operand, like the subgradient most libraries pick.
 selection(B.maximumPrim, ([a, b]) => greaterEqual(a!, b!), 0, 1);
 selection(B.minimumPrim, ([a, b]) => lessEqual(a!, b!), 0, 1);
@@ -238,3 +248,6 @@ defineRules(maxPool2dRouteAdjointPrim, {
   jvp: ([, index], [t], p) => (t ? maxPool2dRouteAdjoint(t, index!, p) : null),
   vjp: (ct, [, index], p, _o, needs) => [needs[0] ? maxPool2dRoute(ct, index!, p) : null, null],
 });
+
+// Reversing twice is the identity, and ⟨flip x, y⟩ = ⟨x, flip y⟩: flip is its own transpose.
+transposePair(L.flipPrim, L.flipPrim);

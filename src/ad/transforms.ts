@@ -214,5 +214,3 @@ export function jacfwd<S extends Shape, D extends DType>(f: (x: Tensor<S, D>) =>
     return reshape(transpose(stacked, [1, 0]), [...outShape, ...x.shape]) as unknown as Tensor<Shape, D>;
   };
 }
-
-export { stopGradient } from './primitives/stop.ts';

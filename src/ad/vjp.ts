@@ -89,5 +89,3 @@ export function backward(trace: VjpTrace, output: Tensor, cotangent: Tensor, lea
   }
   return leafNodes.map((n) => (n ? (cts.get(n) ?? null) : null));
 }
-
-export { bind };

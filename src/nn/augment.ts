@@ -6,10 +6,9 @@
  *
  * Each image of a batch gets its own element of the group, drawn from the key, so an augmented
  * run is a pure function of its seed and position (a resumed run draws the same maps). The maps
- * are built from the DSL's ops (a reversal is a product with the exchange matrix, exact in
- * floating point), so augmentation never touches a buffer by hand.
+ * are the DSL's flip and transpose, so augmentation never touches a buffer by hand.
  */
-import { add, matmul, mul, transpose } from '../ad/ops.ts';
+import { add, flip, mul, transpose } from '../ad/ops.ts';
 import { ShapeError } from '../tensor/errors.ts';
 import * as random from '../tensor/random.ts';
 import type { Key } from '../tensor/random.ts';
@@ -19,24 +18,15 @@ import type { Batch } from './batches.ts';
 
 type Images = Tensor<Shape, DType>;
 
-/** The side × side exchange matrix J (ones on the anti-diagonal): x·J reverses x's last axis. */
-function exchange(side: number, dtype: DType): Tensor<[number, number], DType> {
-  const buf = dtype === 'f64' ? new Float64Array(side * side) : new Float32Array(side * side);
-  for (let i = 0; i < side; i++) buf[i * side + (side - 1 - i)] = 1;
-  return Tensor.fromBuffer([side, side], dtype, buf);
-}
-
 const swapLast = (x: Images): Images => transpose(x as Tensor<[number, number, number, number]>, [0, 1, 3, 2]) as Images;
-const flipColumns = (x: Images, j: Tensor<[number, number], DType>): Images => matmul(x as never, j as never) as Images;
 
 /** Element t ∈ 0..7 of the group: bit 0 reverses columns, bit 1 reverses rows, bit 2 transposes. */
 export function dihedral(x: Images, t: number): Images {
   const s = x.shape;
   if (s.length !== 4 || s[2] !== s[3]) throw new ShapeError('dihedral', 'needs square images [N, C, S, S]', [s]);
-  const j = exchange(s[3]!, x.dtype);
   let y = x;
-  if (t & 1) y = flipColumns(y, j);
-  if (t & 2) y = swapLast(flipColumns(swapLast(y), j));
+  if (t & 1) y = flip(y as Tensor<[number, number, number, number]>, [3]) as Images;
+  if (t & 2) y = flip(y as Tensor<[number, number, number, number]>, [2]) as Images;
   if (t & 4) y = swapLast(y);
   return y;
 }

@@ -285,7 +285,7 @@ function runTraced(c: Compiled, count: number, leaves: Leaves, output: 'params' 
   const newSlots = c.slots.map((_, k) => [...leaves.slots[k]!]);
   let inputs: readonly Tensor[] = leaves.grads;
   let norm: Value | null = null;
-  c.segments.forEach((seg, i) => {
+  c.segments.forEach((seg) => {
     for (const { t, offset } of seg.placed) t.scalars(TENSORS, count, norm).forEach((v, k) => (sc[offset + k] = v));
     const chainSlots = seg.slots.map((s) => c.slots.indexOf(s));
     const segOutput = seg.boundary ? 'updates' : output;

@@ -1,17 +1,15 @@
 /**
  * The paper's CNN: per block conv (5×5 first, 3×3 after) → average pool → ELU, then dense
- * layers with ELU, then one logit. Its configuration is plain JSON data, validated as a whole.
+ * layers with ELU, then one logit, built from the layer combinators (layers.ts) like any user
+ * model. Its configuration is plain JSON data, validated as a whole.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { add, avgPool2d as avgPoolOp, conv2d as convOp, elu as eluOp, matmul, reshape } from '../ad/ops.ts';
 import { DTypeError, ShapeError } from '../tensor/errors.ts';
-import * as random from '../tensor/random.ts';
 import type { Key } from '../tensor/random.ts';
-import { zeros, type Tensor } from '../tensor/tensor.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import { type Check, type DimsCompatible, type DType, type IsTuple, type Shape, type ShapeMismatch } from '../tensor/shape.ts';
 import { ConfigError } from './errors.ts';
-import { glorotUniform, heNormal } from './init.ts';
-import type { Model } from './layers.ts';
+import { avgPool2d, conv2d, dense, elu, flatten, named, sequential, toModel, type EmptyParams, type Layer, type Model, type NamedLayer } from './layers.ts';
 
 export interface CnnConfig {
   /** Side of the square input image (128 default; 512 is supported). */
@@ -135,7 +133,23 @@ export function validateCnnConfig(input: unknown = {}): E.Either<ConfigError, Cn
   );
 }
 
-type AnyTensor = Tensor<Shape, DType>;
+/**
+ * conv1…convK, each → avgpool → elu, flatten, dense1…denseM, each → elu, and logit. The named
+ * layers give the params their keys; sequential adds each conv's bias after its pool.
+ */
+function paperLayers(cfg: CnnConfig): readonly (NamedLayer<string, LayerParams> | Layer<EmptyParams>)[] {
+  return [
+    ...cfg.channels.flatMap((c, i) => [named(`conv${i + 1}`, conv2d({ outChannels: c, kernel: kernelOf(i), padding: cfg.padding })), avgPool2d({ size: cfg.pool }), elu()]),
+    flatten(),
+    ...cfg.hidden.flatMap((h, i) => [named(`dense${i + 1}`, dense(h)), elu()]),
+    named('logit', dense(1, { init: 'glorotUniform' })),
+  ];
+}
+
+/** Logits [N, 1] of x's dtype for x's N samples: checked at run time where the static type promises them. */
+function isLogitsOf<S extends Shape, X extends DType>(y: Tensor<Shape, DType>, x: Tensor<S, X>): y is Tensor<[S[0] & number, 1], X> {
+  return y.shape.length === 2 && y.shape[0] === x.shape[0] && y.shape[1] === 1 && y.dtype === x.dtype;
+}
 
 /** The paper's CNN for a configuration (defaults: 128², [CT, mask], 16/32/64 channels, 256/128 hidden). */
 export function paperCnn<const C extends Partial<CnnConfig> = {}>(
@@ -147,62 +161,22 @@ export function paperCnn<const C extends Partial<CnnConfig> = {}>(
   const { sizes } = spatialSizes(cfg);
   const finalSize = sizes[sizes.length - 1]!;
   const features = cfg.channels[cfg.channels.length - 1]! * finalSize * finalSize;
-  const convNames = cfg.channels.map((_, i) => `conv${i + 1}`);
-  const denseNames = cfg.hidden.map((_, i) => `dense${i + 1}`);
   const architecture = [
-    ...cfg.channels.map((c, i) => `${convNames[i]} ${kernelOf(i)}×${kernelOf(i)} → avgpool ${cfg.pool} → elu: [N, ${c}, ${sizes[i]}, ${sizes[i]}]`),
+    ...cfg.channels.map((c, i) => `conv${i + 1} ${kernelOf(i)}×${kernelOf(i)} → avgpool ${cfg.pool} → elu: [N, ${c}, ${sizes[i]}, ${sizes[i]}]`),
     `flatten: [N, ${features}]`,
-    ...cfg.hidden.map((h, i) => `${denseNames[i]} → elu: [N, ${h}]`),
+    ...cfg.hidden.map((h, i) => `dense${i + 1} → elu: [N, ${h}]`),
     'logit: [N, 1]',
   ];
-
-  const init = (key: Key): CnnParams => {
-    const keys = random.split(key, cfg.channels.length + cfg.hidden.length + 1);
-    const dtype = cfg.dtype;
-    const params: Record<string, LayerParams> = {};
-    let inC = cfg.inChannels;
-    cfg.channels.forEach((c, i) => {
-      const k = kernelOf(i);
-      params[convNames[i]!] = { w: heNormal(keys[i]!, [c, inC, k, k], { dtype }), b: zeros([c], { dtype }) };
-      inC = c;
-    });
-    let inF = features;
-    cfg.hidden.forEach((h, i) => {
-      params[denseNames[i]!] = { w: heNormal(keys[cfg.channels.length + i]!, [inF, h], { dtype }), b: zeros([h], { dtype }) };
-      inF = h;
-    });
-    params.logit = { w: glorotUniform(keys[keys.length - 1]!, [inF, 1], { dtype }), b: zeros([1], { dtype }) };
-    return params;
+  const net: Model<CnnParams> = toModel(sequential(...paperLayers(cfg)), [1, cfg.inChannels, cfg.inputSize, cfg.inputSize], { dtype: cfg.dtype });
+  return {
+    config: cfg,
+    architecture,
+    init: (key) => net.init(key),
+    apply: (params, x) => {
+      if (x.dtype !== cfg.dtype) throw new DTypeError('paperCnn.apply', `input is ${x.dtype} but the model is configured for ${cfg.dtype}`);
+      const y = net.apply(params, x);
+      if (!isLogitsOf(y, x)) throw new ShapeError('paperCnn.apply', `the network must give logits [N, 1] of ${x.dtype}`, [y.shape]);
+      return y;
+    },
   };
-
-  const layer = (params: CnnParams, name: string): LayerParams => {
-    const p = params[name];
-    if (!p || !p.w || !p.b) throw new ShapeError('paperCnn.apply', `params have no layer "${name}" with {w, b}; pass what init() returned`);
-    return p;
-  };
-
-  const apply = (params: CnnParams, x: AnyTensor): AnyTensor => {
-    const s = x.shape;
-    if (s.length !== 4 || s[1] !== cfg.inChannels || s[2] !== cfg.inputSize || s[3] !== cfg.inputSize) {
-      throw new ShapeError('paperCnn.apply', `input must be [N, ${cfg.inChannels}, ${cfg.inputSize}, ${cfg.inputSize}]`, [s]);
-    }
-    if (x.dtype !== cfg.dtype) throw new DTypeError('paperCnn.apply', `input is ${x.dtype} but the model is configured for ${cfg.dtype}`);
-    let h: AnyTensor = x;
-    cfg.channels.forEach((c, i) => {
-      const p = layer(params, convNames[i]!);
-      const y = convOp(h, p.w as never, { padding: cfg.padding }) as AnyTensor;
-      // Pooling averages, so adding the bias after it is the same map on a quarter of the elements.
-      const pooled = avgPoolOp(y as never, { size: cfg.pool }) as AnyTensor;
-      h = eluOp(add(pooled, reshape(p.b, [1, c, 1, 1]) as never) as AnyTensor);
-    });
-    h = reshape(h, [s[0]!, features]);
-    for (const name of denseNames) {
-      const p = layer(params, name);
-      h = eluOp(add(matmul(h, p.w as never) as AnyTensor, p.b as never) as AnyTensor);
-    }
-    const p = layer(params, 'logit');
-    return add(matmul(h, p.w as never) as AnyTensor, p.b as never) as AnyTensor;
-  };
-
-  return { config: cfg, architecture, init, apply: apply as never };
 }

@@ -1,11 +1,12 @@
 /**
- * fgflow's neural networks: layers as pure functions, the paper's CNN, losses, metrics,
- * optimisers as state transitions, training, and checkpoints as bytes (node.ts adds them as files).
+ * fgflow's neural networks: layers as pure functions composed by `sequential`, the paper's CNN
+ * built from them, losses, metrics, optimisers as chains of gradient transformations, a pure
+ * train step and the drivers around it, and checkpoints as bytes (node.ts adds them as files).
  * Entry points: `paperCnn(config)` and `train(options)`.
  */
 export {
-  conv2d, avgPool2d, elu, relu, sigmoid, dense, flatten, sequential, toModel,
-  type Layer, type Model, type ShapeFn, type ApplyShape, type OutShape, type ParamsOf, type EmptyParams, type WithBias,
+  conv2d, avgPool2d, elu, relu, sigmoid, dense, flatten, sequential, named, toModel,
+  type Layer, type NamedLayer, type ChannelBias, type Model, type ShapeFn, type ApplyShape, type OutShape, type ParamsOf, type EmptyParams, type WithBias,
   type SequentialParams, type Conv2dLayerOptions, type AvgPool2dLayerOptions, type DenseLayerOptions,
 } from './layers.ts';
 export { heNormal, heUniform, glorotNormal, glorotUniform, initializers, fansOf, type Initializer, type InitializerName, type InitOptions, type Fans } from './init.ts';

@@ -45,10 +45,24 @@ export interface Layer<P extends Pytree = Pytree, F extends ShapeFn = ShapeFn> {
   /** The output shape for an input shape; a ShapeError when the layer cannot take it. */
   outputShape<const S extends Shape>(inShape: S): OutShape<F, S>;
   apply<S extends Shape, D extends DType>(params: P, x: Tensor<S, D> & Check<ApplyShape<F, S>>): Tensor<OutShape<F, S>, D>;
+  /**
+   * A layer whose output ends in a per-channel bias (conv2d) gives its output without the bias,
+   * and the bias added to another tensor, so `sequential` can add the bias after a following
+   * layer that commutes with it (average pooling): the same map on fewer elements.
+   */
+  readonly channelBias?: ChannelBias<P>;
+  /** Adding a per-channel bias before this layer equals adding it after (average pooling). */
+  readonly commutesWithChannelBias?: boolean;
 }
 
-export type ParamsOf<L> = L extends Layer<infer P, ShapeFn> ? P : never;
-export type ShapeFnOf<L> = L extends Layer<Pytree, infer F> ? F : never;
+export interface ChannelBias<P> {
+  unbiased(params: P, x: AnyTensor): AnyTensor;
+  add(params: P, y: AnyTensor): AnyTensor;
+}
+
+// A named layer first: inference reads a type's own arguments, not those of an interface it extends.
+export type ParamsOf<L> = L extends NamedLayer<string, infer P, ShapeFn> ? P : L extends Layer<infer P, ShapeFn> ? P : never;
+export type ShapeFnOf<L> = L extends NamedLayer<string, Pytree, infer F> ? F : L extends Layer<Pytree, infer F> ? F : never;
 export type EmptyParams = { readonly [key: string]: never };
 
 interface IdentityFn extends ShapeFn {
@@ -142,6 +156,14 @@ export function conv2d<const O extends number, const K extends number, const St 
     const p = ops.convParams(op, s, [o, s[1]!, k, k], stride, padding);
     return [s[0]!, o, p.outH, p.outW];
   };
+  const unbiased = (params: WithBias<B>, x: AnyTensor): AnyTensor => {
+    const w = expectParam(op, (params as { w?: unknown }).w, [o, x.shape[1] ?? -1, k, k], 'w');
+    return ops.conv2d(x, w as never, { stride, padding }) as AnyTensor;
+  };
+  const addBias = (params: WithBias<B>, y: AnyTensor): AnyTensor => {
+    const b = expectParam(op, (params as { b?: unknown }).b, [o], 'b');
+    return ops.add(y, ops.reshape(b, [1, o, 1, 1]) as never) as AnyTensor;
+  };
   return {
     kind: `conv2d ${k}×${k}${stride > 1 ? `/${stride}` : ''} → ${o}`,
     init: (key, inShape, initOptions) => {
@@ -152,13 +174,10 @@ export function conv2d<const O extends number, const K extends number, const St 
     },
     outputShape: outputShape as never,
     apply: (params, x) => {
-      const xt = x as AnyTensor;
-      const w = expectParam(op, (params as { w?: unknown }).w, [o, xt.shape[1] ?? -1, k, k], 'w');
-      const y = ops.conv2d(xt, w as never, { stride, padding }) as AnyTensor;
-      if (!bias) return y as never;
-      const b = expectParam(op, (params as { b?: unknown }).b, [o], 'b');
-      return ops.add(y, ops.reshape(b, [1, o, 1, 1]) as never) as never;
+      const y = unbiased(params, x as AnyTensor);
+      return (bias ? addBias(params, y) : y) as never;
     },
+    ...(bias ? { channelBias: { unbiased, add: addBias } } : {}),
   };
 }
 
@@ -187,6 +206,8 @@ export function avgPool2d<const K extends number, const St extends number = K>(o
     },
     outputShape: outputShape as never,
     apply: (_params, x) => ops.avgPool2d(x as never, { size, stride }) as never,
+    // Averaging each channel's windows commutes with adding that channel's constant.
+    commutesWithChannelBias: true,
   };
 }
 
@@ -277,32 +298,100 @@ interface SequentialFn<Ls extends readonly unknown[]> extends ShapeFn {
   readonly out: ChainOut<Ls, this['in']>;
 }
 
-export type SequentialParams<Ls extends readonly unknown[]> = { -readonly [K in keyof Ls]: ParamsOf<Ls[K]> };
+/** A layer whose params a sequential keeps under `name`. */
+export interface NamedLayer<K extends string = string, P extends Pytree = Pytree, F extends ShapeFn = ShapeFn> extends Layer<P, F> {
+  readonly name: K;
+}
 
-/** Layers applied left to right; params are a tuple with one entry per layer ({} for parameterless ones). */
-export function sequential<const Ls extends readonly Layer<any, any>[]>(...layers: Ls): Layer<SequentialParams<Ls>, SequentialFn<Ls>> {
+/** Names a layer: in a sequential with named layers, its params sit under this key (as PyTorch's named Sequential). */
+export function named<const K extends string, P extends Pytree, F extends ShapeFn>(name: K, layer: Layer<P, F>): NamedLayer<K, P, F> {
+  if (typeof name !== 'string' || name === '') throw new ArgumentError('nn.named', `a layer's name must be a non-empty string, got ${JSON.stringify(name)}`);
+  return { ...layer, name, kind: `${name}: ${layer.kind}` };
+}
+
+type AnyNamed<Ls extends readonly unknown[]> = [Extract<Ls[number], { readonly name: string }>] extends [never] ? false : true;
+type NamedParams<Ls extends readonly unknown[]> = { -readonly [L in Ls[number] as L extends { readonly name: infer K extends string } ? K : never]: ParamsOf<L> };
+/** One entry per layer ({} for parameterless ones), or, when layers are named, a record of the named layers' params. */
+export type SequentialParams<Ls extends readonly unknown[]> = AnyNamed<Ls> extends true ? NamedParams<Ls> : { -readonly [K in keyof Ls]: ParamsOf<Ls[K]> };
+
+type AnyLayer = Layer<any, any>;
+
+/** Where each layer's params live: its index in a tuple, or its name in a record (null: it has none). */
+function paramKeys(op: string, layers: readonly AnyLayer[]): (string | number | null)[] {
+  const names = layers.map((l) => (l as Partial<NamedLayer>).name);
+  if (names.every((n) => n === undefined)) return layers.map((_, i) => i);
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (n !== undefined && seen.has(n)) throw new ArgumentError(op, `two layers are named ${JSON.stringify(n)}`);
+    if (n !== undefined) seen.add(n);
+  }
+  return names.map((n) => n ?? null);
+}
+
+function initSequential(op: string, layers: readonly AnyLayer[], keysAt: readonly (string | number | null)[], key: Key, inShape: Shape, options: InitOptions | undefined): Pytree {
+  const byName = typeof keysAt.find((k) => k !== null) === 'string';
+  const owners = keysAt.filter((k) => k !== null).length;
+  // Tuples split the key over every layer; records over the named ones, in order.
+  const keys = random.split(key, byName ? owners : layers.length);
+  const out: Record<string, Pytree> = {};
+  const list: Pytree[] = [];
+  let shape: Shape = inShape;
+  let next = 0;
+  layers.forEach((l, i) => {
+    const at = keysAt[i];
+    const p = l.init(keys[byName ? (at === null ? 0 : next++) : i]!, shape, options) as Pytree;
+    if (at === null && Object.keys(p as object).length) throw new ArgumentError(op, `layer ${i} (${l.kind}) has parameters: name it with nn.named(name, layer)`);
+    if (typeof at === 'string') out[at] = p;
+    else if (at !== null) list.push(p);
+    shape = l.outputShape(shape) as Shape;
+  });
+  return byName ? out : list;
+}
+
+function paramsAt(op: string, params: unknown, at: string | number | null, count: number): Pytree {
+  if (at === null) return {};
+  if (typeof at === 'number') {
+    if (!Array.isArray(params) || params.length !== count) {
+      throw new ArgumentError(op, `params must be an array with one entry per layer (${count}), got ${Array.isArray(params) ? params.length : typeof params}`);
+    }
+    return params[at] as Pytree;
+  }
+  const p = params !== null && typeof params === 'object' ? (params as Record<string, Pytree>)[at] : undefined;
+  if (p === undefined) throw new ShapeError(op, `params have no layer "${at}"; pass what init() returned`);
+  return p;
+}
+
+/** Runs the layers in order; a layer's per-channel bias moves past a following layer that commutes with it. */
+function applySequential(op: string, layers: readonly AnyLayer[], keysAt: readonly (string | number | null)[], params: unknown, x: AnyTensor): AnyTensor {
+  let y = x;
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i]!;
+    const p = paramsAt(op, params, keysAt[i]!, layers.length);
+    const next = layers[i + 1];
+    if (l.channelBias && next?.commutesWithChannelBias) {
+      const pooled = next.apply(paramsAt(op, params, keysAt[i + 1]!, layers.length), l.channelBias.unbiased(p, y) as never) as AnyTensor;
+      y = l.channelBias.add(p, pooled);
+      i++;
+    } else y = l.apply(p, y as never) as AnyTensor;
+  }
+  return y;
+}
+
+/**
+ * Layers applied left to right. Params are a tuple with one entry per layer ({} for parameterless
+ * ones), or, when some layers are named (nn.named), a record holding each named layer's params
+ * under its name; unnamed layers must then have none.
+ */
+export function sequential<const Ls extends readonly AnyLayer[]>(...layers: Ls): Layer<SequentialParams<Ls>, SequentialFn<Ls>> {
   const op = 'nn.sequential';
   if (layers.length === 0) throw new ArgumentError(op, 'needs at least one layer');
+  const keysAt = paramKeys(op, layers);
   const outputShape = (s: Shape): Shape => layers.reduce<Shape>((shape, l) => l.outputShape(shape) as Shape, s);
   return {
     kind: `sequential(${layers.map((l) => l.kind).join(', ')})`,
-    init: (key, inShape, options) => {
-      const keys = random.split(key, layers.length);
-      let shape: Shape = inShape;
-      return layers.map((l, i) => {
-        const p = l.init(keys[i]!, shape, options);
-        shape = l.outputShape(shape) as Shape;
-        return p;
-      }) as unknown as SequentialParams<Ls>;
-    },
+    init: (key, inShape, options) => initSequential(op, layers, keysAt, key, inShape, options) as SequentialParams<Ls>,
     outputShape: outputShape as never,
-    apply: (params, x) => {
-      const list = params as unknown as readonly Pytree[];
-      if (!Array.isArray(list) || list.length !== layers.length) {
-        throw new ArgumentError(op, `params must be an array with one entry per layer (${layers.length}), got ${Array.isArray(list) ? list.length : typeof list}`);
-      }
-      return layers.reduce<AnyTensor>((y, l, i) => l.apply(list[i]!, y as never) as AnyTensor, x as AnyTensor) as never;
-    },
+    apply: (params, x) => applySequential(op, layers, keysAt, params, x as AnyTensor) as never,
   };
 }
 

@@ -233,6 +233,22 @@ export type Transpose<S extends Shape, P extends readonly number[] | undefined> 
     : Reverse<S>
   : number[];
 
+/**
+ * flip(x, axes) keeps the shape; on a tuple shape with literal axes, an axis out of range or a
+ * repeated one is a mismatch (negative axes are checked at run time).
+ */
+export type Flip<S extends Shape, A extends readonly number[]> = IsTuple<S> extends true
+  ? IsTuple<A> extends true
+    ? [Exclude<A[number], IndicesOf<S>>] extends [never]
+      ? HasRepeat<A> extends true
+        ? ShapeMismatch<'flip: axes repeat an axis', S, A>
+        : S
+      : `${Exclude<A[number], IndicesOf<S>>}` extends `-${string}`
+        ? S
+        : ShapeMismatch<'flip: axis out of range', S, A>
+    : S
+  : S;
+
 type ReduceAcc<S extends Shape, Axes extends number, Keep extends boolean, I extends 0[], Acc extends number[]> = S extends readonly [
   infer H extends number,
   ...infer R extends number[],
@@ -349,16 +365,6 @@ export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
-}
-
-export function stridesOf(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i]!;
-  }
-  return strides;
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -52,12 +52,12 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
     return t.concrete as ArrayFor<D>;
   }
 
-  /** Nested arrays of the values (row-major), or a number for a scalar. */
   /** Whether an autodiff transform is tracing this tensor (its numbers are the primal's). */
   get isTraced(): boolean {
     return this.tracer !== undefined;
   }
 
+  /** Nested arrays of the values (row-major), or a number for a scalar. */
   toArray(): NestedArray<S> {
     const data = this.data;
     const shape = this.shape;
@@ -247,14 +247,6 @@ export function arange<D extends DType = 'f32'>(start: number, stop?: number, st
   const buf = allocate(dtype, n);
   for (let i = 0; i < n; i++) buf[i] = lo + i * step;
   return Tensor.fromBuffer([n] as [number], dtype, buf);
-}
-
-/** Copies into the other dtype (an explicit conversion; ops never mix dtypes silently). Concrete values only; see `astype` in ops for traced values. */
-export function convertConcrete<S extends Shape, D2 extends DType>(x: Tensor<S>, dtype: D2): Tensor<S, D2> {
-  if (dtype !== 'f32' && dtype !== 'f64') throw new DTypeError('astype', `unknown dtype ${String(dtype)}`);
-  const buf = allocate(dtype, x.size);
-  buf.set(x.data);
-  return Tensor.fromBuffer(x.shape, dtype, buf);
 }
 
 export function isTensor(x: unknown): x is Tensor {

@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ArgumentError, ShapeError, Tensor, random, tensor, zeros } from '../../src/index.ts';
+import { ArgumentError, ShapeError, Tensor, add, avgPool2d, conv2d, elu, random, reshape, tensor, zeros, type Key } from '../../src/index.ts';
 import * as nn from '../../src/nn/index.ts';
+import { leafBytes } from './fixtures.ts';
 
 describe('layers', () => {
   const key = random.key(7);
@@ -96,6 +97,45 @@ describe('layers', () => {
     expect(() => nn.dense(2.5)).toThrow(/units must be a positive integer/);
     expect(() => nn.dense(2, { init: 'lecun' as never })).toThrow(/unknown initializer lecun/);
     expect(() => nn.sequential()).toThrow(ArgumentError);
+  });
+
+  it('with named layers, sequential\'s params are a record keyed by name, and the key is split over the named layers', () => {
+    const conv = nn.conv2d({ outChannels: 3, kernel: 3, padding: 'same' });
+    const head = nn.dense(2);
+    const net = nn.sequential(nn.named('features', conv), nn.avgPool2d({ size: 2 }), nn.elu(), nn.flatten(), nn.named('head', head));
+    const params = net.init(key, [1, 1, 4, 4]);
+    expectTypeOf(params).toEqualTypeOf<{ features: nn.WithBias<true>; head: nn.WithBias<true> }>();
+    expect(Object.keys(params)).toEqual(['features', 'head']);
+    const [k0, k1] = random.split(key, 2) as [Key, Key];
+    expect(leafBytes([params.features.w, params.head.w])).toEqual(leafBytes([conv.init(k0, [1, 1, 4, 4]).w, head.init(k1, [1, 12]).w]));
+    const y = net.apply(params, zeros([5, 1, 4, 4]));
+    expectTypeOf(y).toEqualTypeOf<Tensor<[5, 2], 'f32'>>();
+    expect(y.shape).toEqual([5, 2]);
+    expect(net.kind).toBe('sequential(features: conv2d 3×3 → 3, avgPool2d 2×2, elu, flatten, head: dense → 2)');
+  });
+
+  it('bad names are ArgumentErrors, and params without a named layer\'s entry are a ShapeError naming it', () => {
+    expect(() => nn.named('', nn.dense(2))).toThrow(/a layer's name must be a non-empty string/);
+    expect(() => nn.sequential(nn.named('a', nn.dense(2)), nn.named('a', nn.dense(2)))).toThrow(expect.objectContaining({ name: 'ArgumentError', message: expect.stringMatching(/two layers are named "a"/) }));
+    expect(() => nn.sequential(nn.named('a', nn.dense(2)), nn.dense(2)).init(key, [1, 3])).toThrow(/layer 1 \(dense → 2\) has parameters: name it with nn.named/);
+    const net = nn.sequential(nn.named('a', nn.dense(2)), nn.elu(), nn.named('b', nn.dense(1)));
+    const params = net.init(key, [1, 3]);
+    expect(() => net.apply({ a: params.a } as never, zeros([1, 3]))).toThrow(expect.objectContaining({ name: 'ShapeError', message: expect.stringMatching(/params have no layer "b"/) }));
+  });
+
+  it('a conv\'s bias moves after a following average pool (the same map on fewer elements); elsewhere it stays where it is', () => {
+    const x = random.normal(random.key(2), [2, 2, 6, 6]);
+    const conv = nn.conv2d({ outChannels: 3, kernel: 3, padding: 'same' });
+    const p = { w: conv.init(key, [1, 2, 6, 6]).w, b: tensor([0.5, -1, 2], [3]) };
+    const b4 = reshape(p.b, [1, 3, 1, 1]);
+    const pooled = nn.sequential(conv, nn.avgPool2d({ size: 2 })).apply([p, {}], x);
+    // To the bit what pool-then-bias computes, and within rounding of bias-then-pool.
+    const pw = p.w as Tensor<[3, 2, 3, 3]>;
+    expect(leafBytes([pooled])).toEqual(leafBytes([add(avgPool2d(conv2d(x, pw, { padding: 'same' }), { size: 2 }), b4)]));
+    const literal = avgPool2d(add(conv2d(x, pw, { padding: 'same' }), b4), { size: 2 });
+    pooled.toFlatArray().forEach((v, i) => expect(Math.abs(v - literal.toFlatArray()[i]!)).toBeLessThan(1e-5));
+    const activated = nn.sequential(conv, nn.elu()).apply([p, {}], x);
+    expect(leafBytes([activated])).toEqual(leafBytes([elu(add(conv2d(x, pw, { padding: 'same' }), b4))]));
   });
 
   it('toModel binds a layer to an input shape and checks inputs', () => {

@@ -4,9 +4,9 @@
  */
 import { compileBinary, mapTernary } from '../../tensor/kernels/elementwise.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
-import { shapeSize, type Broadcast, type BroadcastShape, type Check, type DType, type Shape } from '../../tensor/shape.ts';
+import type { Broadcast, BroadcastShape, Check, DType, Shape } from '../../tensor/shape.ts';
 import { bind, definePrimitive, type Primitive } from '../core.ts';
-import { broadcastShapes, make, newBuffer, sameDType, toTensors, type Operand } from './util.ts';
+import { broadcastShapes, produce, sameDType, toTensors, type Operand } from './util.ts';
 
 /** `expr` computes the result from `a` and `b` (JavaScript, compiled once into the kernel's loops). */
 function binaryPrimitive(name: string, expr: string): Primitive<void> {
@@ -14,11 +14,7 @@ function binaryPrimitive(name: string, expr: string): Primitive<void> {
   return definePrimitive<void>({
     name,
     shapeRule: ([a, b]) => ({ shape: broadcastShapes(name, a!.shape, b!.shape), dtype: sameDType(name, [a!, b!]) }),
-    impl: ([a, b], _p, out) => {
-      const buf = newBuffer(out.dtype, shapeSize(out.shape));
-      kernel(a!.data, a!.shape, b!.data, b!.shape, out.shape, buf);
-      return make(out.shape, out.dtype, buf);
-    },
+    impl: ([a, b], _p, out) => produce(out, (buf) => kernel(a!.data, a!.shape, b!.data, b!.shape, out.shape, buf)),
   });
 }
 
@@ -48,11 +44,7 @@ export const wherePrim = definePrimitive<void>({
     shape: broadcastShapes('where', broadcastShapes('where', c!.shape, a!.shape), b!.shape),
     dtype: sameDType('where', [c!, a!, b!]),
   }),
-  impl: ([c, a, b], _p, out) => {
-    const buf = newBuffer(out.dtype, shapeSize(out.shape));
-    mapTernary(c!.data, c!.shape, a!.data, a!.shape, b!.data, b!.shape, out.shape, buf);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([c, a, b], _p, out) => produce(out, (buf) => mapTernary(c!.data, c!.shape, a!.data, a!.shape, b!.data, b!.shape, out.shape, buf)),
 });
 
 type BinaryOp = <A extends Shape = [], B extends Shape = [], D extends DType = 'f32'>(

@@ -9,7 +9,7 @@ import { ArgumentError, ShapeError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import type { AsShape, Check, Conv2d, DType, Padding, Shape } from '../../tensor/shape.ts';
 import { bind, definePrimitive, type Aval } from '../core.ts';
-import { make, newBuffer, sameDType, toTensors } from './util.ts';
+import { produce, sameDType, toTensors } from './util.ts';
 
 /** The spatial geometry shared by the family; batch and channel counts come from the operands. */
 export type ConvParams = Omit<Conv2dGeometry, 'n' | 'c' | 'o'>;
@@ -38,9 +38,7 @@ export const conv2dPrim = definePrimitive<ConvParams>({
   },
   impl: ([x, w], p, out) => {
     const g = geometryOf(x!.shape, w!.shape, p);
-    const buf = newBuffer(out.dtype, g.n * g.o * g.outH * g.outW);
-    K.conv2d(x!.data, w!.data, g, buf);
-    return make(out.shape, out.dtype, buf);
+    return produce(out, (buf) => K.conv2d(x!.data, w!.data, g, buf));
   },
 });
 
@@ -54,9 +52,7 @@ export const conv2dInputAdjointPrim = definePrimitive<ConvParams>({
   },
   impl: ([y, w], p, out) => {
     const g = geometryOf(out.shape, w!.shape, p);
-    const buf = newBuffer(out.dtype, g.n * g.c * p.h * p.w);
-    K.conv2dInputAdjoint(y!.data, w!.data, g, buf);
-    return make(out.shape, out.dtype, buf);
+    return produce(out, (buf) => K.conv2dInputAdjoint(y!.data, w!.data, g, buf));
   },
 });
 
@@ -70,9 +66,7 @@ export const conv2dFilterAdjointPrim = definePrimitive<ConvParams>({
   },
   impl: ([x, y], p, out) => {
     const g = geometryOf(x!.shape, out.shape, p);
-    const buf = newBuffer(out.dtype, g.o * g.c * p.kh * p.kw);
-    K.conv2dFilterAdjoint(x!.data, y!.data, g, buf);
-    return make(out.shape, out.dtype, buf);
+    return produce(out, (buf) => K.conv2dFilterAdjoint(x!.data, y!.data, g, buf));
   },
 });
 

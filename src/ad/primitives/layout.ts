@@ -1,7 +1,8 @@
 /**
  * Structural primitives, all linear: reshape, transpose (its own family under inverse
- * permutation), slice and pad (each other's transposes), concat (transposed by slices),
- * and astype (transposed by the opposite conversion). Their rules are in ../rules.ts.
+ * permutation), flip (its own transpose), slice and pad (each other's transposes), concat
+ * (transposed by slices), and astype (transposed by the opposite conversion). Their rules are in
+ * ../rules.ts.
  */
 import * as K from '../../tensor/kernels/elementwise.ts';
 import { DTypeError, ShapeError } from '../../tensor/errors.ts';
@@ -15,9 +16,10 @@ import {
   type Shape,
   type Slice,
   type Transpose,
+  type Flip,
   type Check, type AsShape } from '../../tensor/shape.ts';
 import { bind, definePrimitive } from '../core.ts';
-import { describeValue, make, newBuffer, normalizeAxis, requireShapeArg, requireTensor } from './util.ts';
+import { describeValue, make, produce, normalizeAxes, normalizeAxis, requireShapeArg, requireTensor } from './util.ts';
 
 export const reshapePrim = definePrimitive<{ readonly shape: Shape }>({
   name: 'reshape',
@@ -61,11 +63,7 @@ export function reshape<S extends Shape, D extends DType, const T extends Shape>
 export const transposePrim = definePrimitive<{ readonly perm: readonly number[] }>({
   name: 'transpose',
   shapeRule: ([x], { perm }) => ({ shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype }),
-  impl: ([x], { perm }, out) => {
-    const buf = newBuffer(out.dtype, x!.size);
-    K.transpose(x!.data, x!.shape, perm, buf);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], { perm }, out) => produce(out, (buf) => K.transpose(x!.data, x!.shape, perm, buf)),
 });
 
 export function inversePermutation(perm: readonly number[]): number[] {
@@ -93,6 +91,26 @@ export function transpose<S extends Shape, D extends DType, const P extends read
   return bind(transposePrim, [x], { perm: p }) as Tensor<AsShape<Transpose<S, P>>, D>;
 }
 
+export const flipPrim = definePrimitive<{ readonly axes: readonly number[] }>({
+  name: 'flip',
+  shapeRule: ([x], { axes }) => {
+    for (const a of axes) if (!Number.isInteger(a) || a < 0 || a >= x!.shape.length) throw new ShapeError('flip', `axis ${a} is out of range for rank ${x!.shape.length}`, [x!.shape]);
+    return { shape: x!.shape, dtype: x!.dtype };
+  },
+  impl: ([x], { axes }, out) => produce(out, (buf) => K.flip(x!.data, x!.shape, axes, buf)),
+});
+
+/**
+ * Reverses the order of the elements along `axes` (numpy.flip); negative axes count from the end.
+ * Linear and its own adjoint; with transpose it gives the 90° rotations (rot90 = flip ∘ transpose).
+ */
+export function flip<S extends Shape, D extends DType, const A extends readonly number[]>(x: Tensor<S, D>, axes: A & Check<Flip<S, A>>): Tensor<S, D> {
+  requireTensor('flip', x);
+  const list = normalizeAxes('flip', x.shape, axes as readonly number[]);
+  if (list.length === 0) return x;
+  return bind(flipPrim, [x], { axes: list }) as Tensor<S, D>;
+}
+
 export interface SliceParams {
   readonly begin: readonly number[];
   readonly size: readonly number[];
@@ -101,11 +119,7 @@ export interface SliceParams {
 export const slicePrim = definePrimitive<SliceParams>({
   name: 'slice',
   shapeRule: ([x], { size }) => ({ shape: size, dtype: x!.dtype }),
-  impl: ([x], { begin, size }, out) => {
-    const buf = newBuffer(out.dtype, shapeSize(size));
-    K.slice(x!.data, x!.shape, begin, size, buf);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], { begin, size }, out) => produce(out, (buf) => K.slice(x!.data, x!.shape, begin, size, buf)),
 });
 
 /** The window of `x` starting at `begin` with extent `size` (-1: to the end of that axis). */
@@ -134,11 +148,7 @@ export type PadPairs = readonly (readonly [number, number])[];
 export const padPrim = definePrimitive<{ readonly pads: PadPairs }>({
   name: 'pad',
   shapeRule: ([x], { pads }) => ({ shape: x!.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]), dtype: x!.dtype }),
-  impl: ([x], { pads }, out) => {
-    const buf = newBuffer(out.dtype, shapeSize(out.shape));
-    K.pad(x!.data, x!.shape, pads, buf);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], { pads }, out) => produce(out, (buf) => K.pad(x!.data, x!.shape, pads, buf)),
 });
 
 /** Zero padding, `[before, after]` for each axis. */
@@ -164,16 +174,7 @@ export const concatPrim = definePrimitive<{ readonly axis: number }>({
     }
     return { shape: first.shape.map((d, i) => (i === axis ? total : d)), dtype: first.dtype };
   },
-  impl: (xs, { axis }, out) => {
-    const buf = newBuffer(out.dtype, shapeSize(out.shape));
-    K.concat(
-      xs.map((x) => x.data),
-      xs.map((x) => x.shape),
-      axis,
-      buf,
-    );
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: (xs, { axis }, out) => produce(out, (buf) => K.concat(xs.map((x) => x.data), xs.map((x) => x.shape), axis, buf)),
 });
 
 /** Joins tensors along `axis`; every other dimension must agree. */
@@ -194,11 +195,7 @@ export function concat<const L extends readonly Tensor<Shape, D>[], D extends DT
 export const astypePrim = definePrimitive<{ readonly dtype: DType }>({
   name: 'astype',
   shapeRule: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
-  impl: ([x], _p, out) => {
-    const buf = newBuffer(out.dtype, x!.size);
-    buf.set(x!.data);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], _p, out) => produce(out, (buf) => buf.set(x!.data)),
 });
 
 /** Explicit dtype conversion (differentiable). */

@@ -10,16 +10,14 @@ import { sameShape, shapeSize, type Check, type DType, type Matmul, type Shape, 
 import { bind, definePrimitive } from '../core.ts';
 import { batchShapeOf, matmulGeometry, type MatmulFlags } from '../../tensor/geometry.ts';
 import { broadcastTo } from './reduce.ts';
-import { make, newBuffer, sameDType, toTensors } from './util.ts';
+import { produce, sameDType, toTensors } from './util.ts';
 
 export const matmulPrim = definePrimitive<MatmulFlags>({
   name: 'matmul',
   shapeRule: ([a, b], p) => ({ shape: matmulGeometry(a!.shape, b!.shape, p).shape, dtype: sameDType('matmul', [a!, b!]) }),
   impl: ([a, b], p, out) => {
     const { g } = matmulGeometry(a!.shape, b!.shape, p);
-    const buf = newBuffer(out.dtype, g.batch * g.m * g.n);
-    matmulKernel(a!.data, b!.data, buf, g);
-    return make(out.shape, out.dtype, buf);
+    return produce(out, (buf) => matmulKernel(a!.data, b!.data, buf, g));
   },
 });
 

@@ -5,7 +5,7 @@ import { ArgumentError, ShapeError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import type { AsShape, AvgPool2d, Check, DType, Shape } from '../../tensor/shape.ts';
 import { bind, definePrimitive } from '../core.ts';
-import { make, newBuffer, requireTensor } from './util.ts';
+import { produce, requireTensor } from './util.ts';
 
 /** The spatial geometry of the family; batch and channel counts come from the operand. */
 export type PoolParams = Omit<Pool2dGeometry, 'n' | 'c'>;
@@ -22,9 +22,7 @@ export const avgPool2dPrim = definePrimitive<PoolParams>({
   },
   impl: ([x], p, out) => {
     const [n, c] = x!.shape as [number, number];
-    const buf = newBuffer(out.dtype, n * c * p.outH * p.outW);
-    K.avgPool2d(x!.data, geometry(n, c, p), buf);
-    return make(out.shape, out.dtype, buf);
+    return produce(out, (buf) => K.avgPool2d(x!.data, geometry(n, c, p), buf));
   },
 });
 
@@ -36,9 +34,7 @@ export const avgPool2dAdjointPrim = definePrimitive<PoolParams>({
   },
   impl: ([y], p, out) => {
     const [n, c] = y!.shape as [number, number];
-    const buf = newBuffer(out.dtype, n * c * p.h * p.w);
-    K.avgPool2dAdjoint(y!.data, geometry(n, c, p), buf);
-    return make(out.shape, out.dtype, buf);
+    return produce(out, (buf) => K.avgPool2dAdjoint(y!.data, geometry(n, c, p), buf));
   },
 });
 

@@ -5,9 +5,9 @@
 import { broadcastCopy, reduce as reduceKernel } from '../../tensor/kernels/elementwise.ts';
 import { ShapeError } from '../../tensor/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
-import { shapeSize, type DType, type Reduce, type Shape, type AsShape } from '../../tensor/shape.ts';
-import { bind, definePrimitive } from '../core.ts';
-import { broadcastShapes, make, newBuffer, normalizeAxis, requireShapeArg, requireTensor } from './util.ts';
+import type { DType, Reduce, Shape, AsShape } from '../../tensor/shape.ts';
+import { bind, definePrimitive, type Primitive } from '../core.ts';
+import { broadcastShapes, produce, normalizeAxes, requireShapeArg, requireTensor } from './util.ts';
 
 export interface ReduceParams {
   /** Sorted, distinct, non-negative. */
@@ -32,11 +32,7 @@ export function keptShape(shape: Shape, axes: readonly number[]): number[] {
 export const sumPrim = definePrimitive<ReduceParams>({
   name: 'sum',
   shapeRule: ([x], p) => ({ shape: reducedShape(x!.shape, p), dtype: x!.dtype }),
-  impl: ([x], p, out) => {
-    const buf = newBuffer(out.dtype, shapeSize(out.shape));
-    reduceKernel(x!.data, x!.shape, p.axes, 'sum', buf);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], p, out) => produce(out, (buf) => reduceKernel(x!.data, x!.shape, p.axes, 'sum', buf)),
 });
 
 export const maxPrim = definePrimitive<ReduceParams>({
@@ -45,11 +41,7 @@ export const maxPrim = definePrimitive<ReduceParams>({
     for (const a of p.axes) if (x!.shape[a] === 0) throw new ShapeError('max', `axis ${a} is empty`, [x!.shape]);
     return { shape: reducedShape(x!.shape, p), dtype: x!.dtype };
   },
-  impl: ([x], p, out) => {
-    const buf = newBuffer(out.dtype, shapeSize(out.shape));
-    reduceKernel(x!.data, x!.shape, p.axes, 'max', buf);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], p, out) => produce(out, (buf) => reduceKernel(x!.data, x!.shape, p.axes, 'max', buf)),
 });
 
 export const broadcastToPrim = definePrimitive<{ readonly shape: Shape }>({
@@ -59,22 +51,8 @@ export const broadcastToPrim = definePrimitive<{ readonly shape: Shape }>({
     if (b.length !== shape.length || b.some((d, i) => d !== shape[i])) throw new ShapeError('broadcastTo', 'cannot broadcast', [x!.shape, shape]);
     return { shape: b, dtype: x!.dtype };
   },
-  impl: ([x], _p, out) => {
-    const buf = newBuffer(out.dtype, shapeSize(out.shape));
-    broadcastCopy(x!.data, x!.shape, out.shape, buf);
-    return make(out.shape, out.dtype, buf);
-  },
+  impl: ([x], _p, out) => produce(out, (buf) => broadcastCopy(x!.data, x!.shape, out.shape, buf)),
 });
-
-/** Sorted, distinct, in-range axes (all of them when undefined); a ShapeError names the op otherwise. */
-export function normalizeAxes(op: string, shape: Shape, axes: number | readonly number[] | undefined): number[] {
-  if (axes === undefined) return shape.map((_, i) => i);
-  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new ShapeError(op, `axes must be an array of axis numbers, got ${JSON.stringify(axes)}`, [shape]);
-  const list = typeof axes === 'number' ? [axes] : axes;
-  const out = list.map((a) => normalizeAxis(op, a, shape.length, shape));
-  if (new Set(out).size !== out.length) throw new ShapeError(op, `axes ${JSON.stringify(list)} repeat an axis`, [shape]);
-  return out.sort((a, b) => a - b);
-}
 
 export interface ReduceOptions<K extends boolean> {
   readonly keepDims?: K;
@@ -82,25 +60,24 @@ export interface ReduceOptions<K extends boolean> {
 
 export type AxesArg = readonly number[] | undefined;
 
-/** Sum over `axes` (all by default). */
-export function sum<S extends Shape, D extends DType, const A extends AxesArg = undefined, K extends boolean = false>(
+/** The signature of the reductions over axes (all by default): sum, max and mean. */
+export type Reduction = <S extends Shape, D extends DType, const A extends AxesArg = undefined, K extends boolean = false>(
   x: Tensor<S, D>,
   axes?: A,
-  options: ReduceOptions<K> = {},
-): Tensor<AsShape<Reduce<S, A, K>>, D> {
-  requireTensor('sum', x);
-  return bind(sumPrim, [x], { axes: normalizeAxes('sum', x.shape, axes), keepDims: options.keepDims ?? false }) as Tensor<AsShape<Reduce<S, A, K>>, D>;
+  options?: ReduceOptions<K>,
+) => Tensor<AsShape<Reduce<S, A, K>>, D>;
+
+function reduction(prim: Primitive<ReduceParams>): Reduction {
+  return ((x: Tensor, axes?: AxesArg, options: ReduceOptions<boolean> = {}) => {
+    requireTensor(prim.name, x);
+    return bind(prim, [x], { axes: normalizeAxes(prim.name, x.shape, axes), keepDims: options.keepDims ?? false });
+  }) as Reduction;
 }
 
+/** Sum over `axes` (all by default). */
+export const sum = reduction(sumPrim);
 /** Maximum over `axes` (all by default); the derivative goes to the maxima, split among ties. */
-export function max<S extends Shape, D extends DType, const A extends AxesArg = undefined, K extends boolean = false>(
-  x: Tensor<S, D>,
-  axes?: A,
-  options: ReduceOptions<K> = {},
-): Tensor<AsShape<Reduce<S, A, K>>, D> {
-  requireTensor('max', x);
-  return bind(maxPrim, [x], { axes: normalizeAxes('max', x.shape, axes), keepDims: options.keepDims ?? false }) as Tensor<AsShape<Reduce<S, A, K>>, D>;
-}
+export const max = reduction(maxPrim);
 
 export function broadcastTo<S extends Shape, D extends DType, const T extends Shape>(x: Tensor<S, D>, shape: T): Tensor<T, D> {
   requireTensor('broadcastTo', x);

@@ -6,7 +6,7 @@ import { compileUnary } from '../../tensor/kernels/elementwise.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import type { DType, Shape } from '../../tensor/shape.ts';
 import { bind, definePrimitive, type Primitive } from '../core.ts';
-import { make, newBuffer, toTensors, type Operand } from './util.ts';
+import { produce, toTensors, type Operand } from './util.ts';
 
 /** `expr` computes the result from `v` (JavaScript, compiled once into the kernel's loop). */
 function unaryPrimitive(name: string, expr: string): Primitive<void> {
@@ -14,11 +14,7 @@ function unaryPrimitive(name: string, expr: string): Primitive<void> {
   return definePrimitive<void>({
     name,
     shapeRule: ([x]) => x!,
-    impl: ([x], _p, out) => {
-      const buf = newBuffer(out.dtype, x!.size);
-      kernel(x!.data, buf);
-      return make(out.shape, out.dtype, buf);
-    },
+    impl: ([x], _p, out) => produce(out, (buf) => kernel(x!.data, buf)),
   });
 }
 

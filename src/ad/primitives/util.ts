@@ -1,6 +1,7 @@
 import { DTypeError, ShapeError } from '../../tensor/errors.ts';
 import { allocate, Tensor, type ArrayFor } from '../../tensor/tensor.ts';
-import { sameShape, type DType, type Shape } from '../../tensor/shape.ts';
+import { shapeSize, type DType, type Shape } from '../../tensor/shape.ts';
+import type { FloatArray } from '../../tensor/kernels/types.ts';
 import type { Aval } from '../core.ts';
 
 /** A tensor, or a plain number standing for a scalar of the other operand's dtype. */
@@ -12,6 +13,14 @@ export function newBuffer<D extends DType>(dtype: D, size: number): ArrayFor<D> 
 
 export function make<S extends Shape, D extends DType>(shape: S, dtype: D, data: ArrayFor<D>): Tensor<S, D> {
   return Tensor.fromBuffer(shape, dtype, data);
+}
+
+/** A new tensor of the aval the shape rule computed, its buffer filled by `write`: every kernel's output. */
+export function produce(out: Aval, write: (buf: FloatArray) => void): Tensor {
+  // Elementwise shape rules return their operand as the aval, whose size is already known.
+  const buf = newBuffer(out.dtype, out instanceof Tensor ? out.size : shapeSize(out.shape));
+  write(buf);
+  return make(out.shape, out.dtype, buf);
 }
 
 export function scalarOf(value: number, dtype: DType): Tensor<[]> {
@@ -50,8 +59,14 @@ export function normalizeAxis(op: string, axis: number, rank: number, shape: Sha
   return axis < 0 ? axis + rank : axis;
 }
 
-export function requireSameShape(op: string, a: Shape, b: Shape): void {
-  if (!sameShape(a, b)) throw new ShapeError(op, 'shapes differ', [a, b]);
+/** Sorted, distinct, in-range axes (all of them when undefined); a ShapeError names the op otherwise. */
+export function normalizeAxes(op: string, shape: Shape, axes: number | readonly number[] | undefined): number[] {
+  if (axes === undefined) return shape.map((_, i) => i);
+  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new ShapeError(op, `axes must be an array of axis numbers, got ${JSON.stringify(axes)}`, [shape]);
+  const list = typeof axes === 'number' ? [axes] : axes;
+  const out = list.map((a) => normalizeAxis(op, a, shape.length, shape));
+  if (new Set(out).size !== out.length) throw new ShapeError(op, `axes ${JSON.stringify(list)} repeat an axis`, [shape]);
+  return out.sort((a, b) => a - b);
 }
 
 /** The operand must be a tensor (not null, a number or an array): a DTypeError names the op otherwise. */

@@ -36,7 +36,7 @@ export function usesDirectConv(g: Conv2dGeometry): boolean {
  * channel of every image and touches nothing else.
  */
 export function conv2dDirect(x: FloatArray, w: FloatArray, g: Conv2dGeometry, out: FloatArray, j0: number, j1: number): void {
-  const { n, c, h, o, kh, kw, outH, outW, padTop, padLeft } = g;
+  const { n, c, h, o, kh, kw, outH, outW } = g;
   const K = c * kh * kw, P = outH * outW, xStride = c * h * g.w;
   if (j1 <= j0 || o === 0) return;
   if (K === 0) {

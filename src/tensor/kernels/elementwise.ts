@@ -169,6 +169,25 @@ export function transpose(x: FloatArray, shape: readonly number[], perm: readonl
   });
 }
 
+/** Copies `x` into `out` reversed along `axes` (distinct, in range): negative strides on those axes. */
+export function flip(x: FloatArray, shape: readonly number[], axes: readonly number[], out: FloatArray): void {
+  const rank = shape.length;
+  const strides = new Array<number>(rank);
+  let s = 1;
+  let base = 0;
+  for (let i = rank - 1; i >= 0; i--) {
+    const reversed = axes.includes(i);
+    strides[i] = reversed ? -s : s;
+    if (reversed && shape[i]! > 0) base += (shape[i]! - 1) * s;
+    s *= shape[i]!;
+  }
+  forEachRow(shape, [strides], (off, o, n, inner) => {
+    const si = inner[0]!;
+    let ix = base + off[0]!;
+    for (let i = 0; i < n; i++, ix += si) out[o + i] = x[ix]!;
+  });
+}
+
 /** Copies the window starting at `begin` with extent `size` of `x` into `out`. */
 export function slice(x: FloatArray, shape: readonly number[], begin: readonly number[], size: readonly number[], out: FloatArray): void {
   const rank = shape.length;
