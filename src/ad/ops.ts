@@ -3,7 +3,7 @@ export * from './primitives/unary.ts';
 export {
   add, sub, mul, div, pow, maximum, minimum, greater, greaterEqual, less, lessEqual, equal, notEqual, where,
 } from './primitives/binary.ts';
-export { sum, max, broadcastTo, type ReduceOptions } from './primitives/reduce.ts';
+export { sum, max, broadcastTo, type ReduceOptions, type Reduction, type AxesArg } from './primitives/reduce.ts';
 export { reshape, transpose, flip, slice, pad, concat, astype, flattenBatch } from './primitives/layout.ts';
 export { matmul, matmulT, type MatmulOptions } from './primitives/matmul.ts';
 export { conv2d, conv2dInputAdjoint, conv2dFilterAdjoint, convParams, type ConvParams, type Conv2dOptions } from './primitives/conv.ts';

@@ -8,6 +8,7 @@ export {
   conv2d, avgPool2d, elu, relu, sigmoid, dense, flatten, sequential, named, toModel,
   type Layer, type NamedLayer, type ChannelBias, type Model, type ShapeFn, type ApplyShape, type OutShape, type ParamsOf, type EmptyParams, type WithBias,
   type SequentialParams, type Conv2dLayerOptions, type AvgPool2dLayerOptions, type DenseLayerOptions,
+  type AnyNamed, type NamedParams, type AnyLayer,
 } from './layers.ts';
 export { heNormal, heUniform, glorotNormal, glorotUniform, initializers, fansOf, type Initializer, type InitializerName, type InitOptions, type Fans } from './init.ts';
 export { paperCnn, validateCnnConfig, defaultCnnConfig, type CnnConfig, type CnnParams, type LayerParams, type PaperCnn } from './cnn.ts';

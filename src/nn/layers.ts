@@ -309,12 +309,15 @@ export function named<const K extends string, P extends Pytree, F extends ShapeF
   return { ...layer, name, kind: `${name}: ${layer.kind}` };
 }
 
-type AnyNamed<Ls extends readonly unknown[]> = [Extract<Ls[number], { readonly name: string }>] extends [never] ? false : true;
-type NamedParams<Ls extends readonly unknown[]> = { -readonly [L in Ls[number] as L extends { readonly name: infer K extends string } ? K : never]: ParamsOf<L> };
+/** Whether any layer of a sequential is named (then its params are keyed by those names). */
+export type AnyNamed<Ls extends readonly unknown[]> = [Extract<Ls[number], { readonly name: string }>] extends [never] ? false : true;
+/** A sequential's params keyed by its named layers. */
+export type NamedParams<Ls extends readonly unknown[]> = { -readonly [L in Ls[number] as L extends { readonly name: infer K extends string } ? K : never]: ParamsOf<L> };
 /** One entry per layer ({} for parameterless ones), or, when layers are named, a record of the named layers' params. */
 export type SequentialParams<Ls extends readonly unknown[]> = AnyNamed<Ls> extends true ? NamedParams<Ls> : { -readonly [K in keyof Ls]: ParamsOf<Ls[K]> };
 
-type AnyLayer = Layer<any, any>;
+/** Any layer, whatever its params and shapes. */
+export type AnyLayer = Layer<any, any>;
 
 /** Where each layer's params live: its index in a tuple, or its name in a record (null: it has none). */
 function paramKeys(op: string, layers: readonly AnyLayer[]): (string | number | null)[] {
