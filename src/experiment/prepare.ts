@@ -1,7 +1,7 @@
 /**
  * From a data-layer Dataset (images in HU, masks) to model inputs: CT window to [0, 1],
  * crop around the tumour and resize to the model's size, stacked as [N, 2, S, S]
- * (channel 0 the windowed CT, channel 1 the mask, as in PAPER.md [ours]).
+ * (channel 0 the windowed CT, channel 1 the mask, as in METHOD.md [ours]).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, statSync } from 'node:fs';

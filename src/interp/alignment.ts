@@ -1,6 +1,6 @@
 /**
  * Pointwise alignment S_i = cos²(∇f, ∇g_i) and span alignment A = ‖P∇f‖²/‖∇f‖² with the
- * unexplained remainder ‖∇f⊥‖²/‖∇f‖² (PAPER.md, measures 1 and 2), for one sample or a dataset.
+ * unexplained remainder ‖∇f⊥‖²/‖∇f‖² (METHOD.md, measures 1 and 2), for one sample or a dataset.
  * Gradients come from the AD; the numbers are computed in float64.
  */
 import { ArgumentError } from '../tensor/errors.ts';

@@ -1,5 +1,5 @@
 /**
- * Gradient-flow alignment (PAPER.md, measure 3): follow γ' = −sign(f(x) − t)·∇f/‖∇f‖ from the
+ * Gradient-flow alignment (METHOD.md, measure 3): follow γ' = −sign(f(x) − t)·∇f/‖∇f‖ from the
  * sample to the decision boundary f = t, and average S_i (and A) along the path by arc length.
  * The parts live in flow/: the integrators as tableaux, the crossing locator, each path's
  * trapezoid averages and log, and the engine that moves a batch of paths in lockstep.

@@ -1,5 +1,5 @@
 /**
- * The alignment reward (PAPER.md, "Training with the alignment reward"): a loss term
+ * The alignment reward (METHOD.md, "Training with the alignment reward"): a loss term
  * −Σ_i λ_i mean_batch S_i (or −λ mean_batch A) whose ∇_x f is taken by `grad` inside the loss,
  * so that differentiating the loss with respect to the parameters is second-order AD.
  * Its parts: reward/batch.ts reads the batch once, reward/cache.ts holds the feature gradients

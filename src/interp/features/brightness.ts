@@ -3,7 +3,7 @@ import type { Feature, Region } from '../types.ts';
 import { featureFromSpec, regionName } from './define.ts';
 
 /**
- * Mean intensity inside the mask, Σ M⊙I / Σ M (PAPER.md); its gradient is M / Σ M. With
+ * Mean intensity inside the mask, Σ M⊙I / Σ M (METHOD.md); its gradient is M / Σ M. With
  * `region: 'image'`, [authors] the whole image's mean. The image is expected windowed to
  * [0, 1]. Undefined on an empty mask.
  */

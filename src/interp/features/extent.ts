@@ -4,7 +4,7 @@ import { featureFromSpec, regionName } from './define.ts';
 import { momentSpec, weightedMoments, type MomentOptions } from './moments.ts';
 
 /**
- * Intensity-weighted RMS radius √(λ1 + λ2) = √tr C (PAPER.md), in the units of the spacing
+ * Intensity-weighted RMS radius √(λ1 + λ2) = √tr C (METHOD.md), in the units of the spacing
  * (millimetres when the sample's spacing is known, pixels by default). Written as √tr C, which
  * equals √(λ1 + λ2) without the eigenvalue gap's kink.
  * Undefined when the mask is empty, W ≤ 0, or all the weight sits on one pixel.

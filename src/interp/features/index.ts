@@ -1,4 +1,4 @@
-/** Built-in interpretable features and the noise baseline; see PAPER.md for the formulas. */
+/** Built-in interpretable features and the noise baseline; see METHOD.md for the formulas. */
 export { brightness, brightnessFeature } from './brightness.ts';
 export { extent, extentFeature } from './extent.ts';
 export { xpos, xposFeature, ypos, yposFeature } from './centroid.ts';

@@ -14,7 +14,7 @@ export interface LogAspectRatioOptions extends MomentOptions {
 }
 
 /**
- * log λ1 − log λ2 of the intensity-weighted covariance (PAPER.md), guarded as
+ * log λ1 − log λ2 of the intensity-weighted covariance (METHOD.md), guarded as
  * log(λ1 + ε) − log(λ2 + ε). Undefined (flagged by the domain check) on an empty or
  * zero-intensity mask and on a degenerate covariance (λ2 ≤ tol·λ1: a line-shaped mask).
  * [ours] At an isotropic covariance (λ1 = λ2) the feature has a cone-shaped minimum; its AD

@@ -14,7 +14,7 @@ export interface NoiseOptions {
 }
 
 /**
- * The noise baseline feature (PAPER.md, authors' code): a random linear functional
+ * The noise baseline feature (METHOD.md, authors' code): a random linear functional
  * r(x) = ⟨ρ, x⟩, ρ ~ N(0, I), the same ρ for every image of one shape and dtype (drawn from
  * `key` on first use). Its gradient is the random direction ρ (or ρ ⊙ M), so its alignment with
  * the model is what chance gives.

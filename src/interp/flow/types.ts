@@ -1,4 +1,4 @@
-/** The options and results of the gradient-flow measure (PAPER.md, measure 3). */
+/** The options and results of the gradient-flow measure (METHOD.md, measure 3). */
 import type { AlignmentOptions } from '../alignment.ts';
 import type { Issue, SampleId } from '../errors.ts';
 import type { Image } from '../types.ts';
