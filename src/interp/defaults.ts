@@ -1,5 +1,5 @@
 /**
- * The defaults of every choice METHOD.md leaves open ([ours]) or takes from the authors' code
+ * The defaults of every choice the paper leaves open (METHOD.md marks them "ours") or takes from the authors' code
  * ([authors]), in one place: the modules read their defaults from here, and `ASSUMPTIONS`
  * lists them for reports, so a user sees what was assumed.
  */

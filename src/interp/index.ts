@@ -1,7 +1,7 @@
 /**
  * Interpretability: features, the alignment measures (pointwise S, span A, gradient flow F),
  * the noise baseline and dataset summaries, the alignment reward for training, and
- * attribution methods beside the paper. Every [ours] choice of METHOD.md is an option whose
+ * attribution methods beside the paper. Every choice METHOD.md marks as ours is an option whose
  * default is documented where it is declared.
  */
 export * as features from './features/index.ts';
