@@ -215,6 +215,11 @@ function messageFrom(port: MessagePort): string | undefined {
   return m?.message;
 }
 
+/** @internal The pool's control block (one READY and one STATE word per worker), for tests; undefined before the pool starts. */
+export function threadsControlBlock(): Int32Array | undefined {
+  return pool?.ctrl;
+}
+
 function getPool(): Pool | undefined {
   if (config.threads < 2 || failure !== null) return undefined;
   pool ??= startPool();
@@ -248,12 +253,12 @@ function execute(task: Task): void {
   }
   // the workers write into `task.out` until they finish, so wait for them even when this part threw
   const errors: string[] = [];
+  const deadline = Date.now() + config.jobTimeoutMs;
   for (let i = 1; i < parts; i++) {
     const s = (i - 1) * SLOT_WIDTH + STATE;
-    const r = Atomics.wait(ctrl, s, BUSY, config.jobTimeoutMs);
-    const state = Atomics.load(ctrl, s);
+    const state = awaitPart(ctrl, s, deadline);
     if (state === FAILED) errors.push(messageFrom(slots[i - 1]!.port) ?? 'worker failed');
-    else if (state !== DONE || r === 'timed-out') {
+    else if (state !== DONE) {
       errors.push(`worker ${i} did not finish within ${config.jobTimeoutMs} ms`);
       failure = 'a worker stopped answering; the pool was shut down';
       void stopPool();
@@ -261,6 +266,22 @@ function execute(task: Task): void {
   }
   if (mine !== undefined) throw mine;
   if (errors.length) throw new ThreadsError(`${task.kind}: ${errors.join('; ')}`);
+}
+
+/**
+ * Waits until the part at `s` leaves BUSY or the deadline passes; returns its state. A wake-up
+ * alone proves nothing: a worker's notify for an earlier call can arrive late (it was descheduled
+ * between storing DONE and notifying, while this thread saw DONE and went on), so the state is
+ * re-read after every wake-up.
+ */
+function awaitPart(ctrl: Int32Array, s: number, deadline: number): number {
+  let state: number;
+  while ((state = Atomics.load(ctrl, s)) === BUSY) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    Atomics.wait(ctrl, s, BUSY, left);
+  }
+  return state;
 }
 
 // ---------------------------------------------------------------- kernels
