@@ -26,7 +26,7 @@ import {
   avgPool2dAdjointSource, avgPool2dSource, BINARY_OPS, binarySource, conv2dFilterAdjointSource, conv2dInputAdjointSource, conv2dSource,
   matmulSource, UNARY_BODIES, unarySource, type KernelSource,
 } from './gpujs-kernels.ts';
-import { describeBackend, registerKernel, setBackend, unregisterBackend, type BackendInfo } from './registry.ts';
+import { defineBackend, describeBackend, registerKernel, setBackend, unregisterBackend, type BackendInfo } from './registry.ts';
 
 export const GPUJS_BACKEND = 'gpujs';
 
@@ -86,6 +86,8 @@ interface State {
 
 let state: State | undefined;
 let disposed: { requested: GpujsMode } | undefined;
+/** Why gpu.js could not start on selection, if it could not. */
+let startFailure: string | null = null;
 
 type GpuModule = typeof import('gpu.js');
 let gpuModule: GpuModule | undefined;
@@ -182,6 +184,7 @@ export function useGpujs(options: GpujsOptions = {}): GpujsInfo {
     cpuCalls: {},
   };
   disposed = undefined;
+  startFailure = null;
   register();
   if (options.select ?? true) setBackend(GPUJS_BACKEND);
   return gpujsInfo();
@@ -207,7 +210,7 @@ export function gpujsInfo(): GpujsInfo {
       requested: disposed?.requested ?? 'auto',
       actual: 'none',
       kernelClass: null,
-      reason: disposed ? 'disposed: every primitive runs its cpu kernel' : 'not started: call useGpujs() first; every primitive runs its cpu kernel',
+      reason: startFailure ?? (disposed ? 'disposed: every primitive runs its cpu kernel' : 'not started: call useGpujs() first; every primitive runs its cpu kernel'),
     };
   }
   return {
@@ -348,3 +351,18 @@ function register(): void {
 }
 
 describeBackend(GPUJS_BACKEND, gpujsInfo);
+
+/**
+ * Selecting 'gpujs' (setBackend, withBackend) starts gpu.js in 'auto' mode unless useGpujs has
+ * started it; when gpu.js cannot be loaded, gpujsInfo() says so and the cpu kernels run.
+ */
+function activate(): void {
+  if (state) return;
+  try {
+    useGpujs({ select: false });
+  } catch (e) {
+    disposed = { requested: 'auto' };
+    startFailure = e instanceof Error ? e.message : String(e);
+  }
+}
+defineBackend(GPUJS_BACKEND, { activate, describe: gpujsInfo });

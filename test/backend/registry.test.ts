@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  backendInfo, getBackend, registeredPrimitives, registerKernel, setBackend, unregisterBackend, withBackend,
+  availableBackends, BackendError, backendInfo, getBackend, registeredPrimitives, registerKernel, setBackend, unregisterBackend, withBackend,
 } from '../../src/backend/index.ts';
 import { add, tensor, type Tensor } from '../../src/index.ts';
 
@@ -14,6 +14,8 @@ afterEach(() => {
 describe('backend registry', () => {
   it('withBackend restores the previous backend when the function throws', () => {
     setBackend('cpu');
+    // a backend is selectable once it registers something
+    registerKernel(SPY, 'add', () => undefined);
     expect(() =>
       withBackend(SPY, () => {
         expect(getBackend()).toBe(SPY);
@@ -40,6 +42,24 @@ describe('backend registry', () => {
     expect(r.toFlatArray()).toEqual([42]);
     expect(calls).toBe(1);
     expect((add(tensor([1], [1]), tensor([2], [1])) as Tensor).toFlatArray()).toEqual([3]);
+  });
+
+  it('an unknown backend name gets a BackendError listing the available backends, and the current one stays', () => {
+    setBackend('cpu');
+    for (const select of [() => setBackend('no-such-backend'), () => withBackend('cpu_threads', () => 1), () => setBackend(undefined as never)]) {
+      let error: unknown;
+      try {
+        select();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as BackendError).code).toBe('backend');
+      expect((error as Error).message).toMatch(/unknown backend .*; available: cpu, /);
+      for (const name of ['cpu', 'cpu-threads', 'wasm', 'gpujs']) expect((error as Error).message).toContain(name);
+    }
+    expect(getBackend()).toBe('cpu');
+    expect(availableBackends()).toEqual(expect.arrayContaining(['cpu', 'cpu-threads', 'wasm', 'gpujs']));
   });
 
   it('backendInfo says when a backend has no kernels and everything runs on the cpu', () => {
