@@ -5,7 +5,17 @@ export type { Key } from './tensor/random.ts';
 export { FgflowError, ShapeError, DTypeError, ArgumentError } from './tensor/errors.ts';
 export type * from './tensor/shape.ts';
 export * from './ad/index.ts';
-export { getBackend, setBackend, withBackend } from './backend/registry.ts';
+/**
+ * Backends: `setBackend('cpu' | 'cpu-threads' | 'wasm' | 'gpujs')` selects one (an unknown name is a
+ * BackendError listing the available ones) and starts it; `backendInfo()` says what really runs.
+ */
+export {
+  availableBackends, backendInfo, BackendError, getBackend, setBackend, withBackend,
+  disposeThreads, getThreads, setThreads, ThreadsError, THREADS_BACKEND,
+  disposeWasm, useWasm, WasmError, WASM_BACKEND,
+  disposeGpujs, GpujsError, GPUJS_BACKEND, useGpujs,
+  type BackendInfo, type BackendName, type GpujsMode, type GpujsOptions, type ThreadsOptions, type WasmOptions,
+} from './backend/index.ts';
 export { FgflowError as BaseError } from './errors.ts';
 
 /** Neural networks: layers, the paper's CNN, losses, metrics, optimisers, training, checkpoints. */

@@ -1,19 +1,52 @@
-/** --backend: where the kernels run. cpu-threads gives the same bits as cpu; gpu.js computes in float32 and differs within its rounding. */
-import { backendInfo, disposeGpujs, disposeThreads, setBackend, THREADS_BACKEND, useGpujs, type GpujsMode } from '../backend/index.ts';
+/**
+ * --backend: where the kernels run. `wasm` (the default where the engine has WebAssembly SIMD)
+ * runs the hot kernels as SIMD WebAssembly on all cores and rounds like float32; cpu-threads
+ * gives the same bits as cpu on all cores; gpu.js computes in float32. A backend that cannot
+ * start says why in the log line, and the run continues on cpu-threads.
+ */
+import {
+  backendInfo, disposeGpujs, disposeThreads, disposeWasm, setBackend, THREADS_BACKEND, useGpujs, WASM_BACKEND, wasmEngineProblem, type GpujsMode,
+} from '../backend/index.ts';
+
+export type BackendChoice = 'wasm' | 'cpu-threads' | 'cpu' | 'gpujs';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['wasm', 'cpu-threads', 'cpu', 'gpujs'];
+
+/** wasm where WebAssembly SIMD exists, else cpu-threads. */
+export function defaultBackend(): BackendChoice {
+  return wasmEngineProblem() === null ? 'wasm' : 'cpu-threads';
+}
 
 export interface SelectedBackend {
   /** One line for the log: what runs, and why it differs from what was asked. */
-  readonly note?: string;
+  readonly note: string;
   dispose(): Promise<void>;
 }
 
-export async function selectBackend(name: 'cpu' | 'cpu-threads' | 'gpujs', mode: GpujsMode = 'auto'): Promise<SelectedBackend> {
-  if (name === 'cpu-threads') {
-    setBackend(THREADS_BACKEND);
+function threadCount(): string {
+  const threads = (backendInfo(THREADS_BACKEND).details as { threads?: number } | undefined)?.threads ?? 1;
+  return `${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
+function useThreads(prefix = ''): SelectedBackend {
+  setBackend(THREADS_BACKEND);
+  const info = backendInfo();
+  return { note: `${prefix}backend: cpu-threads, ${threadCount()}${info.reason ? ` (${info.reason})` : ''}`, dispose: disposeThreads };
+}
+
+export async function selectBackend(name: BackendChoice, mode: GpujsMode = 'auto'): Promise<SelectedBackend> {
+  if (name === 'wasm') {
+    setBackend(WASM_BACKEND);
     const info = backendInfo();
-    const threads = (info.details as { threads?: number } | undefined)?.threads ?? 1;
-    return { note: `backend: cpu-threads, ${threads} thread${threads === 1 ? '' : 's'}${info.reason ? ` (${info.reason})` : ''}`, dispose: disposeThreads };
+    if (info.actual === 'cpu') return useThreads(`backend: wasm cannot start (${info.reason}); `);
+    return {
+      note: `backend: wasm, ${info.actual}${info.reason ? ` (${info.reason})` : ''}`,
+      dispose: async () => {
+        disposeWasm();
+        await disposeThreads();
+      },
+    };
   }
+  if (name === 'cpu-threads') return useThreads();
   if (name === 'gpujs') {
     const info = useGpujs({ mode });
     return {
@@ -22,5 +55,5 @@ export async function selectBackend(name: 'cpu' | 'cpu-threads' | 'gpujs', mode:
     };
   }
   setBackend('cpu');
-  return { dispose: async () => {} };
+  return { note: 'backend: cpu, 1 thread', dispose: async () => {} };
 }

@@ -10,7 +10,7 @@ import { explainCommand } from './commands/explain.ts';
 import { writePhantom } from './commands/phantom.ts';
 import { renderReportCommand } from './commands/report.ts';
 import { trainCommand } from './commands/train.ts';
-import { selectBackend } from './backend.ts';
+import { BACKEND_CHOICES, defaultBackend, selectBackend } from './backend.ts';
 import { defaultExperimentOptions as D, Interrupted, runExperiment, type ExperimentOptions } from './experiment.ts';
 import { createProgress, progressMode } from './progress.ts';
 
@@ -58,7 +58,10 @@ function modelOptions(cmd: Command): Command {
     .option('--flow-samples <n>', 'test images whose gradient flow is followed', int('flow-samples'), D.flowSamples)
     .option('--flow-steps <n>', 'maximum steps of each flow path', int('flow-steps'), D.flowSteps)
     .option('--test-fraction <f>', 'held-out fraction (stratified)', num('test-fraction'), D.testFraction)
-    .addOption(new Option('--backend <name>', 'kernels: cpu-threads (all cores, the same bits as cpu), cpu (one thread) or gpujs').choices(['cpu', 'cpu-threads', 'gpujs']).default('cpu-threads'))
+    .addOption(
+      new Option('--backend <name>', 'kernels: wasm (WebAssembly SIMD on all cores, float32 rounding), cpu-threads (all cores, the same bits as cpu), cpu (one thread) or gpujs')
+        .choices([...BACKEND_CHOICES]).default(defaultBackend()),
+    )
     .addOption(new Option('--gpujs-mode <mode>', 'gpu.js mode with --backend gpujs').choices(['auto', 'webgpu', 'headlessgl', 'webasm', 'cpu']).default('auto'))
     .option('--json', 'print the summary as JSON on stdout (no progress)', false)
     .option('--quiet', 'no progress output', false);
@@ -151,7 +154,7 @@ export function buildProgram(): Command {
       const mode = progressMode(raw);
       const progress = createProgress(mode);
       const backend = await selectBackend(raw.backend, raw.gpujsMode);
-      if (backend.note) progress.log(backend.note);
+      progress.log(backend.note);
       const { report, files } = await runExperiment(experimentOptions(raw, interruptSignal()), progress);
       if (raw.json) process.stdout.write(JSON.stringify(summary(report), null, 2) + '\n');
       else {
@@ -174,6 +177,7 @@ export function buildProgram(): Command {
     .action(async (raw: Raw) => {
       const progress = createProgress(progressMode(raw));
       const backend = await selectBackend(raw.backend, raw.gpujsMode);
+      progress.log(backend.note);
       const out = await trainCommand(experimentOptions({ ...raw, lambdas: [raw.lambda] }, interruptSignal()), raw.lambda, progress);
       if (raw.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       else progress.log(`checkpoint: ${out.checkpoint}  test balanced accuracy ${out.test.balancedAccuracy.toFixed(3)}  AUC ${out.test.auc?.toFixed(3) ?? '–'}`);
@@ -187,6 +191,7 @@ export function buildProgram(): Command {
     .action(async (raw: Raw) => {
       const progress = createProgress(progressMode(raw));
       const backend = await selectBackend(raw.backend, raw.gpujsMode);
+      progress.log(backend.note);
       const result = await explainCommand(raw.checkpoint, experimentOptions(raw, new AbortController().signal), raw.out, progress);
       if (raw.json) process.stdout.write(JSON.stringify(result.model, null, 2) + '\n');
       else {
