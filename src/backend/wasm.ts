@@ -18,6 +18,8 @@
  * and a process warning, and every primitive runs its TypeScript kernel.
  */
 import { availableParallelism, totalmem } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ArgumentError, FgflowError } from '../tensor/errors.ts';
 import { broadcastShapes, convGeometry, matmulGeometry, type ConvSpatial, type MatmulFlags } from '../tensor/geometry.ts';
 import type { Pool2dGeometry } from '../tensor/kernels/types.ts';
@@ -88,6 +90,8 @@ interface Running {
   readonly setupKey: string;
   /** Each part's scratch block. */
   readonly scratch: { ptr: number; bytes: number }[];
+  /** Bytes handed out as result buffers since the last collection. */
+  handedOut: number;
 }
 
 let settings = defaults();
@@ -102,9 +106,11 @@ const counters = {
   declined: {} as Record<string, number>,
   threadedCalls: 0,
   copiedInBytes: 0,
-  copiedOutBytes: 0,
-  copyMs: 0,
+  /** Milliseconds spent copying operands in, and in the kernels (pool parts included). */
+  copyInMs: 0,
   kernelMs: 0,
+  /** Garbage collections requested to free result buffers (see collectGarbage). */
+  collections: 0,
 };
 
 function bump(table: Record<string, number>, key: string): void {
@@ -154,7 +160,7 @@ function start(): void {
     return;
   }
   const heap = new WasmHeap(loaded.memory, settings.memoryLimit);
-  running = { loaded, heap, residents: new Residents(heap, settings.residentLimit), setupKey: `wasm:${++loads}`, scratch: [] };
+  running = { loaded, heap, residents: new Residents(heap, settings.residentLimit), setupKey: `wasm:${++loads}`, scratch: [], handedOut: 0 };
   registerKernels();
 }
 
@@ -192,6 +198,7 @@ export function wasmInfo(): BackendInfo {
       memoryBytes: r?.heap.committed ?? 0,
       residentBytes: r?.residents.bytes ?? 0,
       residentCopies: r?.residents.count ?? 0,
+      ownedBytes: r?.residents.ownedBytes ?? 0,
       minWork: settings.minWork,
       minPartWork: settings.minPartWork,
       elementwiseMinSize: settings.elementwiseMinSize,
@@ -215,8 +222,9 @@ export function resetWasmCounters(): void {
   counters.cpuCalls = {};
   counters.declined = {};
   counters.threadedCalls = 0;
-  counters.copiedInBytes = counters.copiedOutBytes = 0;
-  counters.copyMs = counters.kernelMs = 0;
+  counters.copiedInBytes = 0;
+  counters.copyInMs = counters.kernelMs = 0;
+  counters.collections = 0;
 }
 
 // ---------------------------------------------------------------- calls
@@ -244,7 +252,7 @@ class Call {
       if (ptr === null) return null;
       const t0 = performance.now();
       this.r.heap.write(ptr, data);
-      counters.copyMs += performance.now() - t0;
+      counters.copyInMs += performance.now() - t0;
       counters.copiedInBytes += bytes;
       res = this.r.residents.adopt(data, ptr, bytes, true);
     } else {
@@ -265,16 +273,16 @@ class Call {
     return ptr;
   }
 
-  /** Copies `size` values at ptr into a new tensor of `shape`, and keeps the block as that tensor's resident copy. */
+  /**
+   * The output at ptr as a tensor: a view of the memory that owns the block (freed when the view
+   * is collected), so results stay where the next kernel reads them and nothing is copied out.
+   */
   result(ptr: number, size: number, shape: Shape): Tensor {
-    const out = allocate('f32', size);
-    const t0 = performance.now();
-    out.set(this.r.heap.f32(ptr, size));
-    counters.copyMs += performance.now() - t0;
-    counters.copiedOutBytes += size * 4;
+    const view = this.r.heap.f32(ptr, size);
     this.blocks.splice(this.blocks.indexOf(ptr), 1);
-    this.r.residents.adopt(out, ptr, size * 4, false);
-    return Tensor.fromBuffer([...shape], 'f32', out);
+    this.r.residents.own(view, ptr, size * 4);
+    this.r.handedOut += size * 4;
+    return Tensor.fromBuffer([...shape], 'f32', view);
   }
 
   release(): void {
@@ -304,8 +312,13 @@ function withCall(
       ptrs.push(res.ptr);
     }
     const size = shapeSize(shape);
+    if (r.handedOut >= collectionInterval()) collectGarbage(r);
     const out = call.block(size * 4);
-    if (out === null) return decline(name, 'memory full');
+    if (out === null) {
+      // dead result views free their blocks once collected, when this job (a training step) ends
+      collectGarbage(r);
+      return decline(name, 'memory full');
+    }
     const t0 = performance.now();
     run(r, ptrs, out);
     counters.kernelMs += performance.now() - t0;
@@ -314,6 +327,37 @@ function withCall(
   } finally {
     call.release();
   }
+}
+
+/**
+ * Result buffers are views of the wasm memory, freed by a FinalizationRegistry when collected.
+ * V8 sees only the views (a few dozen bytes each), not the megabytes behind them, so nothing
+ * prompts it to collect them: measured over ten rewarded 128² steps, not one was freed. So the
+ * backend asks for a full collection (≈ 5 ms here) each time it has handed out an eighth of its
+ * memory limit, and when an allocation fails; the finalizers then run when the current job (a
+ * training step) ends. The collector is V8's `gc`, exposed for this process by setting
+ * --expose-gc at run time (it only adds `gc` to new contexts); where that is not possible,
+ * memory that fills makes calls run the TypeScript kernels until the collector gets round to it.
+ */
+let collector: (() => void) | null | undefined;
+
+function collectGarbage(r: Running): void {
+  r.handedOut = 0;
+  if (collector === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      collector = runInNewContext('gc') as () => void;
+    } catch {
+      collector = null;
+    }
+  }
+  if (!collector) return;
+  collector();
+  counters.collections++;
+}
+
+function collectionInterval(): number {
+  return Math.max(64 << 20, Math.floor(settings.memoryLimit / 8));
 }
 
 function f32Only(args: readonly Tensor[]): boolean {

@@ -327,6 +327,28 @@ describe('wasm fallbacks and bad options', () => {
     }
   });
 
+  it('result buffers are views of the wasm memory, freed once collected: memory stays bounded over many calls', async () => {
+    useWasm({ memoryLimit: 32 << 20, select: false });
+    try {
+      const x = normal(95, [1 << 18]);
+      const want = T(square(x as never));
+      const before = { wasm: calls()['square'] ?? 0, full: declined()['memory full'] ?? 0, collections: wasmInfo().details?.collections as number };
+      for (let i = 0; i < 100; i++) {
+        const got = withBackend(WASM_BACKEND, () => T(square(x as never)));
+        if (i % 25 === 0) expectIdentical(got, want, `call ${i}`);
+        // a training step ends its job here too: finalizers run, and free the blocks of collected views
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const d = wasmInfo().details as { ownedBytes: number; memoryBytes: number; collections: number };
+      expect(d.memoryBytes).toBeLessThanOrEqual(32 << 20);
+      expect(d.collections - before.collections, 'collections requested').toBeGreaterThan(0);
+      expect((calls()['square'] ?? 0) - before.wasm, 'calls on wasm').toBeGreaterThanOrEqual(90);
+      expect((declined()['memory full'] ?? 0) - before.full, 'calls that found the memory full').toBeLessThanOrEqual(10);
+    } finally {
+      useWasm({ memoryLimit: Math.min(2 ** 32 - 65536, 1 << 30), select: false });
+    }
+  });
+
   it('names the reason when the kernels are not built, runs every primitive on the reference kernels, and recovers', () => {
     const info = useWasm({ kernels: '/no/such/kernels.wasm', select: false });
     try {
