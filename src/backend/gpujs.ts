@@ -238,6 +238,21 @@ function eligible(args: readonly Tensor[], outSize: number): boolean {
   return true;
 }
 
+/** How every fgflow kernel is compiled: one flat float32 output of fixed size, precise arithmetic. */
+export function kernelSettings(src: KernelSource): IGPUKernelSettings {
+  // loopMaxIterations bounds GL loops; gpu.js reads it though its typings omit it
+  const settings: IGPUKernelSettings & { loopMaxIterations: number } = {
+    output: [src.size],
+    constants: src.constants,
+    precision: 'single',
+    tactic: 'precision',
+    loopMaxIterations: src.maxLoop,
+    dynamicOutput: false,
+    dynamicArguments: false,
+  };
+  return settings;
+}
+
 /** Runs the cached kernel for `key` (compiling it from `build` on first use) and records which kernel class ran. */
 function run(s: State, name: string, key: string, build: () => KernelSource, inputs: readonly Float32Array[]): Float32Array {
   let k = s.cache.get(key);
@@ -246,17 +261,7 @@ function run(s: State, name: string, key: string, build: () => KernelSource, inp
     s.cache.set(key, k);
   } else {
     const src = build();
-    // loopMaxIterations bounds GL loops; gpu.js reads it though its typings omit it
-    const settings: IGPUKernelSettings & { loopMaxIterations: number } = {
-      output: [src.size],
-      constants: src.constants,
-      precision: 'single',
-      tactic: 'precision',
-      loopMaxIterations: src.maxLoop,
-      dynamicOutput: false,
-      dynamicArguments: false,
-    };
-    k = s.gpu.createKernel(src.source, settings);
+    k = s.gpu.createKernel(src.source, kernelSettings(src));
     s.cache.set(key, k);
     if (s.cache.size > s.maxKernels) {
       const [oldKey, old] = s.cache.entries().next().value as [string, IKernelRunShortcut];
