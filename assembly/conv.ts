@@ -18,7 +18,7 @@
  * otherwise), so lanes past the end of a row may compute on anything: they are never stored,
  * or they meet zeros.
  */
-import { MR, NR, NR_WIDE, TILE_BYTES, microTaps, microTapsWide, rowPointer, storeTile } from './micro';
+import { MR, NR, NR_WIDE, TILE_BYTES, microTapsWide, microTile, rowPointer, storeTile } from './micro';
 
 /** Values one source (band of padded rows, or chunk of im2col rows) may hold: 1 MiB. */
 const SOURCE_FLOATS: i32 = 1 << 18;
@@ -193,9 +193,9 @@ function outputRow(K: i32, w: usize, o: i32, taps: usize, rowBase: usize, outRow
       const nr = min(NR, outW - ox);
       const b = rowBase + (<usize>ox << 2), cx = c0 + (<usize>ox << 2);
       if (nr == NR) {
-        microTaps(K, a0, a1, a2, a3, taps, b, cx, rowPointer(cx, 1, mr, outChannel), rowPointer(cx, 2, mr, outChannel), rowPointer(cx, 3, mr, outChannel));
+        microTile(K, a0, a1, a2, a3, 4, taps, b, cx, rowPointer(cx, 1, mr, outChannel), rowPointer(cx, 2, mr, outChannel), rowPointer(cx, 3, mr, outChannel), false);
       } else {
-        microTaps(K, a0, a1, a2, a3, taps, b, tile, tile + 32, tile + 64, tile + 96);
+        microTile(K, a0, a1, a2, a3, 4, taps, b, tile, tile + 32, tile + 64, tile + 96, false);
         storeTile(tile, cx, P, mr, nr);
       }
     }

@@ -7,15 +7,15 @@
  *
  * All pointers are byte addresses in the shared memory; strides are in elements.
  */
-import { MR, NR, TILE_BYTES, loadTile, microPanel, rowPointer, storeTile } from './micro';
+import { MR, NR, TILE_BYTES, loadTile, microTile, rowPointer, storeTile } from './micro';
 
 const KC: i32 = 256;
 const NC: i32 = 512;
 
-/** Bytes of scratch `gemm` needs: one packed block of B plus one partial tile. */
+/** Bytes of scratch `gemm` needs: one partial tile, the panel-row offsets, one packed block of B. */
 export function gemmScratchBytes(n: i32, k: i32): i32 {
   const kc = min(k, KC), nc = min(n, NC);
-  return (kc * (((nc + NR - 1) / NR) * NR)) * 4 + TILE_BYTES;
+  return TILE_BYTES + KC * 4 + (kc * (((nc + NR - 1) / NR) * NR)) * 4;
 }
 
 /**
@@ -62,7 +62,10 @@ export function gemm(
     return;
   }
   const tile = scratch;
-  const packed = scratch + TILE_BYTES;
+  // row p of a packed panel is 32 bytes after row p − 1
+  const rows = scratch + TILE_BYTES;
+  for (let p = 0; p < KC; p++) store<i32>(rows + (<usize>p << 2), p << 5);
+  const packed = rows + (<usize>KC << 2);
   const aStep = <usize>acs << 2;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
@@ -82,10 +85,10 @@ export function gemm(
           const c0 = c + ((<usize>i * <usize>ldc + <usize>(jc + jp)) << 2);
           if (nr == NR) {
             const cr = <usize>ldc << 2;
-            microPanel(kc, a0, a1, a2, a3, aStep, bp, c0, rowPointer(c0, 1, mr, cr), rowPointer(c0, 2, mr, cr), rowPointer(c0, 3, mr, cr), accumulate);
+            microTile(kc, a0, a1, a2, a3, aStep, rows, bp, c0, rowPointer(c0, 1, mr, cr), rowPointer(c0, 2, mr, cr), rowPointer(c0, 3, mr, cr), accumulate);
           } else {
             if (accumulate) loadTile(c0, ldc, mr, nr, tile);
-            microPanel(kc, a0, a1, a2, a3, aStep, bp, tile, tile + 32, tile + 64, tile + 96, accumulate);
+            microTile(kc, a0, a1, a2, a3, aStep, rows, bp, tile, tile + 32, tile + 64, tile + 96, accumulate);
             storeTile(tile, c0, ldc, mr, nr);
           }
         }

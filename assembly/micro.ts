@@ -5,11 +5,12 @@
  * whole tile in the sixteen xmm registers of x86-64. One multiply and one add per vector: plain
  * WebAssembly SIMD has no fused multiply-add.
  *
- * Two variants differ only in where the right operand's row p comes from: a packed panel (32
- * bytes per p) or an address table (a base plus a per-p byte offset), which lets a convolution
- * read its im2col rows straight from a padded image. A 2×16 tile of the table variant serves
- * products with one or two rows (the input adjoint of a convolution over two channels), where
- * the 4×8 tile would compute as many repeated rows as real ones.
+ * The right operand's row p is read through an address table (a base plus a per-p byte
+ * offset): consecutive 32-byte rows of a packed GEMM panel, or the taps of a padded image, so a
+ * convolution reads its im2col rows in place (XNNPACK's indirect GEMM reads its rows through a
+ * pointer table the same way). A 2×16 tile serves products with one or two rows (the input
+ * adjoint of a convolution over two channels), where the 4×8 tile would compute as many
+ * repeated rows as real ones.
  */
 
 export const MR: i32 = 4;
@@ -39,10 +40,14 @@ export function storeTile(tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, wid
   }
 }
 
-/** C (+)= A·B over kc steps; A rows advance by aStep bytes per step, B is a packed panel (32 bytes per step). */
+/**
+ * C (+)= A·B over kc steps: B's row p is the 8 values at bBase + taps[p] (taps: i32 byte
+ * offsets: a packed panel's rows for the GEMM, a padded image's taps for a convolution); A's
+ * rows advance by aStep bytes per step. With `accumulate`, C is loaded first and added to.
+ */
 @inline
-export function microPanel(
-  kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, aStep: usize, bp: usize,
+export function microTile(
+  kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, aStep: usize, taps: usize, bBase: usize,
   c0: usize, c1: usize, c2: usize, c3: usize, accumulate: bool,
 ): void {
   let x00 = f32x4.splat(0), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
@@ -52,33 +57,6 @@ export function microPanel(
     x20 = v128.load(c2); x21 = v128.load(c2, 16);
     x30 = v128.load(c3); x31 = v128.load(c3, 16);
   }
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    const v0 = v128.load32_splat(a0), v1 = v128.load32_splat(a1), v2 = v128.load32_splat(a2), v3 = v128.load32_splat(a3);
-    x00 = f32x4.add(x00, f32x4.mul(v0, b0)); x01 = f32x4.add(x01, f32x4.mul(v0, b1));
-    x10 = f32x4.add(x10, f32x4.mul(v1, b0)); x11 = f32x4.add(x11, f32x4.mul(v1, b1));
-    x20 = f32x4.add(x20, f32x4.mul(v2, b0)); x21 = f32x4.add(x21, f32x4.mul(v2, b1));
-    x30 = f32x4.add(x30, f32x4.mul(v3, b0)); x31 = f32x4.add(x31, f32x4.mul(v3, b1));
-    a0 += aStep; a1 += aStep; a2 += aStep; a3 += aStep;
-    bp += 32;
-  }
-  // rows that repeat an earlier one store after it the same values
-  v128.store(c3, x30); v128.store(c3, x31, 16);
-  v128.store(c2, x20); v128.store(c2, x21, 16);
-  v128.store(c1, x10); v128.store(c1, x11, 16);
-  v128.store(c0, x00); v128.store(c0, x01, 16);
-}
-
-/**
- * C = A·B over kc steps where B's row p is the 8 values at bBase + taps[p] (taps: i32 byte
- * offsets); A rows are contiguous (4 bytes per step).
- */
-@inline
-export function microTaps(
-  kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, taps: usize, bBase: usize,
-  c0: usize, c1: usize, c2: usize, c3: usize,
-): void {
-  let x00 = f32x4.splat(0), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
   const end = taps + (<usize>kc << 2);
   while (taps < end) {
     const bp = bBase + <usize>load<i32>(taps);
@@ -88,9 +66,10 @@ export function microTaps(
     x10 = f32x4.add(x10, f32x4.mul(v1, b0)); x11 = f32x4.add(x11, f32x4.mul(v1, b1));
     x20 = f32x4.add(x20, f32x4.mul(v2, b0)); x21 = f32x4.add(x21, f32x4.mul(v2, b1));
     x30 = f32x4.add(x30, f32x4.mul(v3, b0)); x31 = f32x4.add(x31, f32x4.mul(v3, b1));
-    a0 += 4; a1 += 4; a2 += 4; a3 += 4;
+    a0 += aStep; a1 += aStep; a2 += aStep; a3 += aStep;
     taps += 4;
   }
+  // rows that repeat an earlier one store after it the same values
   v128.store(c3, x30); v128.store(c3, x31, 16);
   v128.store(c2, x20); v128.store(c2, x21, 16);
   v128.store(c1, x10); v128.store(c1, x11, 16);
