@@ -331,11 +331,18 @@ function accumulateTile(
   dy: usize, src: usize, rowBytes: usize, t0: i32, t1: i32, rows: i32, vectors: i32, part: usize, partRow: usize,
 ): void {
   let s00 = f32x4.splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
-  let q = dy;
-  for (let r = 0; r < rows; r++) {
-    let xa = src + <usize>r * rowBytes + <usize>t0, xb = src + <usize>r * rowBytes + <usize>t1;
-    const end = q + <usize>(vectors * 64);
-    while (q < end) {
+  // rows innermost when they are short (under 64 pixels): a 32-pixel row (8 vectors) would
+  // otherwise pay a row's set-up for every 8 steps (filter adjoint of the paper CNN's third layer
+  // at 128²: 0.75 → 0.88 of the forward's speed); longer rows stream better row by row
+  const rowsInner = vectors < 16 && rows > vectors;
+  const outer = rowsInner ? vectors : rows, inner = rowsInner ? rows : vectors;
+  const dyRow = <usize>(vectors * 64);
+  const xStep: usize = rowsInner ? rowBytes : 16, qStep: usize = rowsInner ? dyRow : 64;
+  for (let i = 0; i < outer; i++) {
+    const base = rowsInner ? <usize>i << 4 : <usize>i * rowBytes;
+    let xa = src + base + <usize>t0, xb = src + base + <usize>t1;
+    let q = dy + (rowsInner ? <usize>i << 6 : <usize>i * dyRow);
+    for (let j = 0; j < inner; j++) {
       const a = v128.load(xa), b = v128.load(xb);
       let d = v128.load(q);
       s00 = f32x4.add(s00, f32x4.mul(d, a)); s01 = f32x4.add(s01, f32x4.mul(d, b));
@@ -345,9 +352,9 @@ function accumulateTile(
       s20 = f32x4.add(s20, f32x4.mul(d, a)); s21 = f32x4.add(s21, f32x4.mul(d, b));
       d = v128.load(q, 48);
       s30 = f32x4.add(s30, f32x4.mul(d, a)); s31 = f32x4.add(s31, f32x4.mul(d, b));
-      q += 64;
-      xa += 16;
-      xb += 16;
+      q += qStep;
+      xa += xStep;
+      xb += xStep;
     }
   }
   // channels that repeat the last one accumulate into padded part rows, which are never read
