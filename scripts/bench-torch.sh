@@ -9,8 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${THREADS:-1,2}
 configs=${CONFIGS:-128x8,512x4}
+# Debian's python3-torch lives in Debian's python, which a pyenv or /usr/local python3 on PATH hides
+python=${PYTHON:-/usr/bin/python3}
 
-if ! python3 -c 'import torch' 2>/dev/null; then
+if ! "$python" -c 'import torch' 2>/dev/null; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update
@@ -18,8 +20,8 @@ if ! python3 -c 'import torch' 2>/dev/null; then
 fi
 
 mkdir -p bench/results
-echo "=== PyTorch ($(python3 -c 'import torch; print(torch.__version__)')) ==="
-python3 bench/torch_steps.py --threads "$threads" --configs "$configs" > bench/results/torch.pytorch.json
+echo "=== PyTorch $("$python" -c 'import torch; print(torch.__version__)') ($python) ==="
+"$python" bench/torch_steps.py --threads "$threads" --configs "$configs" > bench/results/torch.pytorch.json
 
 echo "=== fgflow (wasm) ==="
 rm -rf .bench-build
