@@ -9,5 +9,7 @@ export default defineConfig({
     // The JSON report is what .ci/run reads to print its closing "N passed, N failed" line.
     reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
     typecheck: { enabled: false },
+    // builds build/kernels.wasm (the wasm backend's kernels) when it is missing or stale
+    globalSetup: ['test/setup/wasm-kernels.ts'],
   },
 });

@@ -2,13 +2,17 @@
  * Backend benchmarks (tinybench): each hot kernel under each backend, then the paper's CNN end to
  * end.
  *   kernels     matmul 256/512/1024 and conv2d with both adjoints on the paper CNN's three conv
- *               layers at 128² and 512², for cpu (1 thread), cpu-threads (all cores) and gpujs
- *               in every gpu.js mode that runs here (the kernel class that ran is recorded).
+ *               layers at 128² and 512², for cpu (1 thread), cpu-threads (all cores), wasm (1
+ *               thread and all cores) and gpujs in every gpu.js mode that runs here (the kernel
+ *               class that ran is recorded).
  *   end to end  the paper CNN (conv 5×5 2→16, conv 3×3 16→32, conv 3×3 32→64, each followed by a
- *               2×2 average pool and ELU; dense 256, 128, 1) at 128², batch 8: forward, the plain
- *               training step (parameter gradient of BCE) and the alignment-rewarded step
- *               (parameter gradient of BCE − λ·cos²(∇ₓf, v)), per image.
- * Every call goes through the public ops and the registry, as model code does.
+ *               2×2 average pool and ELU; dense 256, 128, 1) at 128², batch 8, and at 512²,
+ *               batch 4 (wasm and cpu-threads): forward, the plain training step (parameter
+ *               gradient of BCE) and the alignment-rewarded step (parameter gradient of
+ *               BCE − λ·cos²(∇ₓf, v)), per image.
+ * Every call goes through the public ops and the registry, as model code does, and each sample
+ * ends by yielding to the event loop, as a training loop does between steps (the wasm backend's
+ * result buffers are freed by finalizers, which run then).
  *
  *   npx tsx bench/backend.bench.ts [--quick] [--kernels | --e2e]
  *     prints the tables and writes bench/results/backend.json (--quick: small sizes, written to
@@ -16,19 +20,20 @@
  *
  * `runBackendBench()` is exported for bench/run.ts.
  */
-import { resultsDir } from './results-dir.ts';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import {
-  disposeGpujs, disposeThreads, getThreads, gpujsInfo, gpujsModeUnavailable, GPUJS_BACKEND, setThreads, threadsInfo, THREADS_BACKEND, useGpujs,
-  withBackend, type GpujsRunMode,
+  disposeGpujs, disposeThreads, disposeWasm, getThreads, gpujsInfo, gpujsModeUnavailable, GPUJS_BACKEND, setThreads, threadsInfo, THREADS_BACKEND, useGpujs,
+  useWasm, wasmInfo, WASM_BACKEND, withBackend, type GpujsRunMode,
 } from '../src/backend/node.ts';
-import {
-  add, conv2d, conv2dFilterAdjoint, conv2dInputAdjoint, convParams, div, grad, matmul, mean, mul, random, reshape, ones, slice, softplus, sub, sum, tensor, treeLeaves, vjp, type ConvParams, type Tensor, nn,
-} from '../src/index.ts';
+import { conv2d, conv2dFilterAdjoint, conv2dInputAdjoint, convParams, grad, matmul, random, treeLeaves, type ConvParams, type Tensor } from '../src/index.ts';
+import { bceLoss, paperCnn, paperCnnParams, paperLayers, rewardedLoss, stepData, type PaperParams } from './paper-cnn.ts';
+import { resultsDir } from './results-dir.ts';
+
+export { bceLoss, paperCnn, paperCnnParams, paperLayers, rewardedLoss, stepData, type PaperParams, type StepData } from './paper-cnn.ts';
 
 const T = (x: unknown) => x as Tensor;
 
@@ -48,13 +53,22 @@ export async function measure(name: string, fn: () => void, budgetMs: number, mi
   const t0 = performance.now();
   fn();
   const first = performance.now() - t0;
+  await yieldToEventLoop();
   const iterations = Math.max(minSamples, Math.min(maxSamples, Math.floor(budgetMs / Math.max(first, 0.01))));
   const bench = new Bench({ name, time: 0, iterations, warmupTime: 0, warmupIterations: first < 50 ? 3 : 0, throws: true });
-  bench.add(name, fn);
+  bench.add(name, async () => {
+    fn();
+    await yieldToEventLoop();
+  });
   await bench.run();
   const r = bench.getTask(name)?.result;
   if (!r || !('latency' in r)) throw new Error(`benchmark ${name} produced no statistics`);
   return { medianMs: r.latency.p50, meanMs: r.latency.mean, samples: r.latency.samplesCount };
+}
+
+/** One turn of the event loop (finalizers, timers): what a training loop does between steps. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 // ---------------------------------------------------------------- backends
@@ -86,6 +100,19 @@ export function engines(gpujsModes: readonly GpujsRunMode[] = ['webasm', 'cpu'])
       run: (fn) => withBackend(THREADS_BACKEND, fn),
       detail: () => threadsInfo().actual,
     },
+    ...[...new Set([1, threads])].map((t): Engine => ({
+      label: `wasm ${t} thread${t === 1 ? '' : 's'}`,
+      backend: WASM_BACKEND,
+      mode: `${t} thread${t === 1 ? '' : 's'}`,
+      setup: () => {
+        setThreads({ threads });
+        const info = useWasm({ threads: t, select: false });
+        if (info.actual === 'cpu') console.log(`wasm: skipped (${info.reason})`);
+        return info.actual !== 'cpu';
+      },
+      run: (fn) => withBackend(WASM_BACKEND, fn),
+      detail: () => wasmInfo().actual,
+    })),
   ];
   for (const mode of gpujsModes) {
     list.push({
@@ -143,15 +170,6 @@ export function matmulCases(sizes: readonly number[]): KernelCase[] {
   });
 }
 
-/** The paper CNN's conv layers at input size hw: [N, C, H, W] input, [O, C, K, K] filter, 'same' padding. */
-export function paperLayers(hw: number): { name: string; x: number[]; w: number[] }[] {
-  return [
-    { name: 'L1', x: [1, 2, hw, hw], w: [16, 2, 5, 5] },
-    { name: 'L2', x: [1, 16, hw / 2, hw / 2], w: [32, 16, 3, 3] },
-    { name: 'L3', x: [1, 32, hw / 4, hw / 4], w: [64, 32, 3, 3] },
-  ];
-}
-
 export function convCases(hw: number): KernelCase[] {
   const out: KernelCase[] = [];
   for (const [i, layer] of paperLayers(hw).entries()) {
@@ -187,65 +205,6 @@ async function kernelRows(list: readonly Engine[], cases: readonly KernelCase[],
   return rows;
 }
 
-// ---------------------------------------------------------------- the paper CNN
-
-// The paper's CNN from src/nn (one definition for the experiment, the tests and every bench).
-export type PaperParams = nn.CnnParams;
-
-const models = new Map<number, ReturnType<typeof nn.paperCnn>>();
-function cnnFor(hw: number) {
-  let m = models.get(hw);
-  if (!m) models.set(hw, (m = nn.paperCnn({ inputSize: hw })));
-  return m;
-}
-
-export function paperCnnParams(hw: number, seed = 1): PaperParams {
-  return cnnFor(hw).init(random.key(seed));
-}
-
-/** Logits [N] of the paper's CNN on x [N, 2, H, W]. */
-export function paperCnn(p: PaperParams, x: Tensor): Tensor {
-  return T(reshape(cnnFor(x.shape[2]!).apply(p, x as never), [x.shape[0]!]));
-}
-
-export interface StepData {
-  readonly x: Tensor;
-  readonly y: Tensor;
-  readonly v: Tensor;
-}
-
-export function stepData(batch: number, hw: number): StepData {
-  const k = random.split(random.key(7), 2);
-  return {
-    x: T(random.normal(k[0]!, [batch, 2, hw, hw])),
-    y: T(tensor(Array.from({ length: batch }, (_, i) => i % 2), [batch])),
-    v: T(random.normal(k[1]!, [batch, 1, hw, hw])),
-  };
-}
-
-/** Mean BCE on logits z [N, 1] against labels y [N] (z flattened first, so nothing broadcasts to [N, N]). */
-function bceOnLogits(z: Tensor, y: Tensor): Tensor {
-  const flat = T(reshape(z, [z.shape[0]!]));
-  return T(mean(sub(softplus(flat), mul(y, flat))));
-}
-
-export function bceLoss(p: PaperParams, d: StepData): Tensor {
-  return bceOnLogits(paperCnn(p, d.x), d.y);
-}
-
-/**
- * BCE − λ · mean over images of cos²(∇ₓf on the CT channel, v). One forward pass serves both
- * terms (as alignmentLoss does in src/interp): the logits and the pullback that gives ∇ₓ Σ f.
- */
-export function rewardedLoss(p: PaperParams, d: StepData, lambda = 0.1): Tensor {
-  const [n, , hw] = d.x.shape as [number, number, number];
-  const [z, pullback] = vjp((xi: Tensor) => paperCnn(p, xi), d.x);
-  const gx = T(slice(pullback(ones(z.shape as [number, number], { dtype: z.dtype }))[0] as Tensor, [0, 0, 0, 0], [n, 1, hw, hw]));
-  const dot = T(sum(mul(gx, d.v), [1, 2, 3]));
-  const cos2 = T(div(mul(dot, dot), mul(sum(mul(gx, gx), [1, 2, 3]), sum(mul(d.v, d.v), [1, 2, 3]))));
-  return T(sub(bceOnLogits(z, d.y), mul(lambda, mean(cos2))));
-}
-
 export interface EndToEndRow {
   readonly task: 'forward' | 'train step' | 'rewarded step';
   readonly engine: string;
@@ -259,7 +218,7 @@ export interface EndToEndRow {
   readonly samples: number;
 }
 
-async function endToEndRows(list: readonly Engine[], batch: number, hw: number, budgetMs: number): Promise<EndToEndRow[]> {
+export async function endToEndRows(list: readonly Engine[], batch: number, hw: number, budgetMs: number): Promise<EndToEndRow[]> {
   const params = paperCnnParams(hw);
   const data = stepData(batch, hw);
   const tasks: [EndToEndRow['task'], () => void][] = [
@@ -347,10 +306,16 @@ export async function runBackendBench(options: BackendBenchOptions = {}): Promis
         // gpu.js's own cpu mode is far slower than the TypeScript kernels: end to end uses the best mode only
         const best = group.filter((e) => e.backend !== GPUJS_BACKEND || e.mode === 'webasm' || e.mode === 'headlessgl');
         endToEnd.push(...(await endToEndRows(best, 8, quick ? 32 : 128, quick ? 500 : 6000)));
+        // 512², batch 4 (the issue's large case): the backends that run it in seconds
+        const large = group.filter((e) => e.backend === WASM_BACKEND || e.backend === THREADS_BACKEND);
+        if (large.length) {
+          console.log(`\nend to end, paper CNN, batch 4, ${quick ? 64 : 512}²:`);
+          endToEnd.push(...(await endToEndRows(large, 4, quick ? 64 : 512, quick ? 500 : 6000)));
+        }
       }
     }
     if (kernels.length) console.log(`\n${formatKernelTable(kernels)}`);
-    const meta = { ...machine(), loadavgStart: load0, loadavgEnd: loadavg(), gpujs: gpujsInfo(), threads: threadsInfo() };
+    const meta = { ...machine(), loadavgStart: load0, loadavgEnd: loadavg(), gpujs: gpujsInfo(), threads: threadsInfo(), wasm: wasmInfo() };
     const result: BackendBenchResult = { meta, kernels, endToEnd };
     const suffix = parts.length === 2 ? '' : `.${parts[0]}`;
     const file = join(resultsDir(), `backend${suffix}${quick ? '.quick' : ''}.json`);
@@ -359,6 +324,7 @@ export async function runBackendBench(options: BackendBenchOptions = {}): Promis
     return result;
   } finally {
     setThreads(saved);
+    disposeWasm();
     await Promise.all([disposeThreads(), disposeGpujs()]);
   }
 }

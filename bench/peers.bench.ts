@@ -1,8 +1,8 @@
 /**
  * fgflow against TensorFlow.js peers in the same run (tinybench): matmul 256/512/1024 and
  * conv2d, conv2dDerInput and conv2dDerFilter on the paper CNN's conv layers at 128² and 512²,
- * for fgflow (cpu, 1 thread and all threads) and @tensorflow/tfjs-backend-cpu and
- * @tensorflow/tfjs-backend-wasm. Each row gives GFLOP/s and the ratios fgflow / peer (higher
+ * for fgflow (cpu 1 thread, cpu-threads, wasm on 1 thread and on all) and
+ * @tensorflow/tfjs-backend-cpu and @tensorflow/tfjs-backend-wasm. Each row gives GFLOP/s and the ratios fgflow / peer (higher
  * is better for fgflow).
  *
  * tfjs runs its native layouts (NHWC images, [kh, kw, in, out] filters) and its own kernels
@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { disposeThreads, getThreads, setThreads, threadsInfo } from '../src/backend/node.ts';
+import { disposeThreads, disposeWasm, getThreads, setThreads, threadsInfo, wasmInfo } from '../src/backend/node.ts';
 import { convCases, engines, machine, matmulCases, measure, paperLayers, table, type KernelCase, type KernelName } from './backend.bench.ts';
 import { resultsDir } from './results-dir.ts';
 
@@ -205,7 +205,7 @@ export async function runPeersBench(options: { quick?: boolean } = {}): Promise<
       rows.push({ kernel: c.kernel, size: c.size, shape: c.shape, flops: c.flops, gflops, medianMs, samples, notes, ratios });
     }
     console.log(`\n${formatPeersTable(rows)}`);
-    const meta = { ...machine(), loadavgStart: load0, loadavgEnd: loadavg(), threads: threadsInfo(), peers: peerInfo, tfjs: tf.version_core };
+    const meta = { ...machine(), loadavgStart: load0, loadavgEnd: loadavg(), threads: threadsInfo(), wasm: wasmInfo(), peers: peerInfo, tfjs: tf.version_core };
     const result: PeersBenchResult = { meta, rows };
     const file = join(resultsDir(), quick ? 'peers.quick.json' : 'peers.json');
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
@@ -213,6 +213,7 @@ export async function runPeersBench(options: { quick?: boolean } = {}): Promise<
     return result;
   } finally {
     setThreads(saved);
+    disposeWasm();
     await disposeThreads();
   }
 }

@@ -2,12 +2,14 @@
  * fgflow for Node: everything `fgflow` has, and what needs Node. `nn`, `data` and `report` are
  * the browser entry's namespaces with their files added (saveCheckpoint / loadCheckpoint; the
  * readers of image files, manifests and MNIST; writeReport / readReport); `experiment` runs the
- * whole pipeline; the cpu-threads backend uses worker_threads.
+ * whole pipeline; the cpu-threads backend uses worker_threads, and wasm runs its SIMD kernels on the
+ * same pool. Node resolves `import … from 'fgflow'` to this entry.
  */
 export * from './index.ts';
 export {
   disposeThreads, getThreads, setThreads, threadsInfo, ThreadsError, THREADS_BACKEND, type ThreadsConfig, type ThreadsOptions,
-} from './backend/threads.ts';
+  disposeWasm, resetWasmCounters, useWasm, wasmInfo, WasmError, WASM_BACKEND, wasmEngineProblem, type WasmOptions,
+} from './backend/node.ts';
 
 /** Neural networks, with checkpoints on disk. */
 export * as nn from './nn/node.ts';

@@ -34,7 +34,7 @@ import { conv2dFilterAdjointPrim, conv2dInputAdjointPrim, conv2dPrim } from '../
 import { matmulPrim } from '../ad/primitives/matmul.ts';
 import { avgPool2dAdjointPrim, avgPool2dPrim } from '../ad/primitives/pool.ts';
 import { UNARY_PRIMITIVES } from '../ad/primitives/unary.ts';
-import { describeBackend, registerKernel, setBackend, unregisterBackend, type BackendInfo } from './registry.ts';
+import { defineBackend, describeBackend, registerKernel, setBackend, unregisterBackend, type BackendInfo } from './registry.ts';
 
 export const GPUJS_BACKEND = 'gpujs';
 
@@ -97,6 +97,8 @@ interface State {
 
 let state: State | undefined;
 let disposed: { requested: GpujsMode } | undefined;
+/** Why gpu.js could not start on selection, if it could not. */
+let startFailure: string | null = null;
 
 type GpuModule = typeof import('gpu.js');
 let gpuModule: GpuModule | undefined;
@@ -217,6 +219,7 @@ export function useGpujs(options: GpujsOptions = {}): GpujsInfo {
     cpuCalls: {},
   };
   disposed = undefined;
+  startFailure = null;
   register();
   if (options.select ?? true) setBackend(GPUJS_BACKEND);
   return gpujsInfo();
@@ -242,7 +245,7 @@ export function gpujsInfo(): GpujsInfo {
       requested: disposed?.requested ?? 'auto',
       actual: 'none',
       kernelClass: null,
-      reason: disposed ? 'disposed: every primitive runs its cpu kernel' : 'not started: call useGpujs() first; every primitive runs its cpu kernel',
+      reason: startFailure ?? (disposed ? 'disposed: every primitive runs its cpu kernel' : 'not started: call useGpujs() first; every primitive runs its cpu kernel'),
     };
   }
   return {
@@ -270,6 +273,21 @@ function eligible(args: readonly Tensor[], outSize: number): boolean {
   return true;
 }
 
+/** How every fgflow kernel is compiled: one flat float32 output of fixed size, precise arithmetic. */
+export function kernelSettings(src: KernelSource): IGPUKernelSettings {
+  // loopMaxIterations bounds GL loops; gpu.js reads it though its typings omit it
+  const settings: IGPUKernelSettings & { loopMaxIterations: number } = {
+    output: [src.size],
+    constants: src.constants,
+    precision: 'single',
+    tactic: 'precision',
+    loopMaxIterations: src.maxLoop,
+    dynamicOutput: false,
+    dynamicArguments: false,
+  };
+  return settings;
+}
+
 /** Runs the cached kernel for `key` (compiling it from `build` on first use) and records which kernel class ran. */
 function run(s: State, name: string, key: string, build: () => KernelSource, inputs: readonly Float32Array[]): Float32Array {
   let k = s.cache.get(key);
@@ -278,17 +296,7 @@ function run(s: State, name: string, key: string, build: () => KernelSource, inp
     s.cache.set(key, k);
   } else {
     const src = build();
-    // loopMaxIterations bounds GL loops; gpu.js reads it though its typings omit it
-    const settings: IGPUKernelSettings & { loopMaxIterations: number } = {
-      output: [src.size],
-      constants: src.constants,
-      precision: 'single',
-      tactic: 'precision',
-      loopMaxIterations: src.maxLoop,
-      dynamicOutput: false,
-      dynamicArguments: false,
-    };
-    k = s.gpu.createKernel(src.source, settings);
+    k = s.gpu.createKernel(src.source, kernelSettings(src));
     s.cache.set(key, k);
     if (s.cache.size > s.maxKernels) {
       const [oldKey, old] = s.cache.entries().next().value as [string, IKernelRunShortcut];
@@ -387,3 +395,18 @@ function register(): void {
 }
 
 describeBackend(GPUJS_BACKEND, gpujsInfo);
+
+/**
+ * Selecting 'gpujs' (setBackend, withBackend) starts gpu.js in 'auto' mode unless useGpujs has
+ * started it; when gpu.js cannot be loaded, gpujsInfo() says so and the cpu kernels run.
+ */
+function activate(): void {
+  if (state) return;
+  try {
+    useGpujs({ select: false });
+  } catch (e) {
+    disposed = { requested: 'auto' };
+    startFailure = e instanceof Error ? e.message : String(e);
+  }
+}
+defineBackend(GPUJS_BACKEND, { activate, describe: gpujsInfo });

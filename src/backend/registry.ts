@@ -6,9 +6,17 @@
  * primitive's cpu kernel runs it: AD, nn and interp code never change with the backend.
  */
 import type { Aval, Primitive } from '../ad/primitive.ts';
+import { FgflowError } from '../tensor/errors.ts';
 import { setSharedAllocation, type Tensor } from '../tensor/tensor.ts';
 
-export type BackendName = 'cpu' | 'gpujs' | (string & {});
+export type BackendName = 'cpu' | 'cpu-threads' | 'wasm' | 'gpujs' | (string & {});
+
+/** A backend name that is not registered (the message lists the available ones). */
+export class BackendError extends FgflowError {
+  constructor(message: string) {
+    super('backend', message);
+  }
+}
 /**
  * A backend's kernel for a primitive with params P; `out` is the aval the shape rule computed.
  * Returning undefined declines the call (too small, f64, …) and the cpu kernel runs it.
@@ -29,6 +37,33 @@ export function registerKernel<P>(backend: BackendName, primitive: Primitive<P>,
 export function unregisterBackend(backend: BackendName): void {
   overrides.delete(backend);
   describers.delete(backend);
+}
+
+/** Removes a backend's kernels (it stays selectable: its primitives then run their cpu kernels). */
+export function clearKernels(backend: BackendName): void {
+  overrides.delete(backend);
+}
+
+/** What selecting a backend starts (loading its kernels, a worker pool, a GPU context): idempotent, and never throws for a backend that cannot start. */
+const activators = new Map<BackendName, () => void>();
+
+/** Declares a backend that starts on selection, and how it reports its state. */
+export function defineBackend(backend: BackendName, definition: { readonly activate?: () => void; readonly describe?: () => BackendInfo }): void {
+  if (definition.activate) activators.set(backend, definition.activate);
+  if (definition.describe) describers.set(backend, definition.describe);
+}
+
+/** Every selectable backend: cpu, and each that has kernels, a description or an activation. */
+export function availableBackends(): BackendName[] {
+  return [...new Set<BackendName>(['cpu', ...overrides.keys(), ...describers.keys(), ...activators.keys()])];
+}
+
+/** Checks that `name` is a registered backend and starts it. */
+function prepare(name: BackendName, op: string): void {
+  if (typeof name !== 'string' || !availableBackends().includes(name)) {
+    throw new BackendError(`${op}: unknown backend ${JSON.stringify(name)}; available: ${availableBackends().join(', ')}`);
+  }
+  activators.get(name)?.();
 }
 
 /** The backend's kernel for a primitive, or undefined when it has none (the caller runs the cpu kernel). */
@@ -54,12 +89,15 @@ function select(name: BackendName): void {
   setSharedAllocation(sharedAllocation.get(name) ?? Infinity);
 }
 
+/** Makes `name` the current backend, starting it if needed; an unknown name is a BackendError listing the available ones. */
 export function setBackend(name: BackendName): void {
+  prepare(name, 'setBackend');
   select(name);
 }
 
 /** Runs `fn` with `name` as the backend, restoring the previous one afterwards (also on throw). */
 export function withBackend<T>(name: BackendName, fn: () => T): T {
+  prepare(name, 'withBackend');
   const previous = current;
   select(name);
   try {

@@ -29,6 +29,7 @@ import { conv2dFilterAdjointPrim, conv2dInputAdjointPrim, conv2dPrim } from '../
 import { matmulPrim } from '../ad/primitives/matmul.ts';
 import { describeBackend, registerKernel, requestSharedAllocation, type BackendInfo } from './registry.ts';
 import { partCount, runPart, workOf, type Task, type TaskShape } from './threads-work.ts';
+import type { WasmTask } from './wasm-work.ts';
 import { BOOTING, BUSY, DONE, DOWN, FAILED, READY, SLOT_WIDTH, STATE, UP, type Job, type WorkerBoot } from './threads-worker.ts';
 
 export const THREADS_BACKEND = 'cpu-threads';
@@ -74,6 +75,8 @@ let config: ThreadsConfig = defaults();
 interface Slot {
   readonly worker: Worker;
   readonly port: MessagePort;
+  /** Keys of the setup messages this worker has received. */
+  readonly setups: Set<string>;
 }
 
 interface Pool {
@@ -187,7 +190,7 @@ function startPool(): Pool | undefined {
     port1.unref();
     // an uncaught error is already reported through the control block; this keeps it from crashing the process
     worker.on('error', () => undefined);
-    slots.push({ worker, port: port1 });
+    slots.push({ worker, port: port1, setups: new Set() });
   }
   const deadline = Date.now() + config.bootTimeoutMs;
   let problem: string | null = null;
@@ -231,29 +234,52 @@ function getPool(): Pool | undefined {
 /** Runs the task over the pool (or on this thread when it is small or the pool is unavailable). */
 function execute(task: Task): void {
   const limit = config.threads;
-  let parts = limit > 1 && workOf(task) >= config.minWork ? partCount(task, limit, config.minPartWork) : 1;
-  const p = parts > 1 ? getPool() : undefined;
-  if (!p) parts = 1;
-  if (parts === 1) {
-    counters.singleCalls++;
-    runPart(task, 0, 1);
+  const parts = limit > 1 && workOf(task) >= config.minWork ? partCount(task, limit, config.minPartWork) : 1;
+  if (parts > 1 && runOnPool(task, parts, (part) => runPart(task, part, parts))) {
+    counters.threadedCalls++;
     return;
   }
-  counters.threadedCalls++;
-  const { ctrl, slots } = p!;
+  counters.singleCalls++;
+  runPart(task, 0, 1);
+}
+
+/** What a worker can run: a cpu-threads task, or a wasm backend task (on the worker's own instance of the kernels). */
+export type PoolTask = Task | WasmTask;
+
+/** A message each worker of a pool must have received once before it runs a task (e.g. the wasm module and memory). */
+export interface PoolSetup {
+  readonly key: string;
+  readonly message: unknown;
+}
+
+/**
+ * Runs parts 1 … parts−1 of `task` on the pool's workers and part 0 here (`runHere(0)`), and
+ * waits for all of them; a failed part is a ThreadsError. Returns false, having run nothing, when
+ * the pool is not available (one thread configured, or it failed to start): the caller then runs
+ * the task on this thread. `parts` must not exceed the configured thread count.
+ */
+export function runOnPool(task: PoolTask, parts: number, runHere: (part: number) => void, setup?: PoolSetup): boolean {
+  if (parts < 2 || parts > config.threads) return false;
+  const p = getPool();
+  if (!p) return false;
+  const { ctrl, slots } = p;
   for (let i = 1; i < parts; i++) {
-    const s = (i - 1) * SLOT_WIDTH + STATE;
-    Atomics.store(ctrl, s, BUSY);
+    const slot = slots[i - 1]!;
+    if (setup && !slot.setups.has(setup.key)) {
+      slot.worker.postMessage(setup.message);
+      slot.setups.add(setup.key);
+    }
+    Atomics.store(ctrl, (i - 1) * SLOT_WIDTH + STATE, BUSY);
     const job: Job = { task, part: i, parts };
-    slots[i - 1]!.worker.postMessage(job);
+    slot.worker.postMessage(job);
   }
   let mine: unknown;
   try {
-    runPart(task, 0, parts);
+    runHere(0);
   } catch (e) {
     mine = e;
   }
-  // the workers write into `task.out` until they finish, so wait for them even when this part threw
+  // the workers write into the output until they finish, so wait for them even when this part threw
   const errors: string[] = [];
   const deadline = Date.now() + config.jobTimeoutMs;
   for (let i = 1; i < parts; i++) {
@@ -268,6 +294,7 @@ function execute(task: Task): void {
   }
   if (mine !== undefined) throw mine;
   if (errors.length) throw new ThreadsError(`${task.kind}: ${errors.join('; ')}`);
+  return true;
 }
 
 /**

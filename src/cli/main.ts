@@ -96,7 +96,7 @@ async function withJobs(raw: Raw, body: (run: JobsRun) => Promise<void>): Promis
   const progress = createProgress(mode);
   const options = toExperimentOptions(raw, interruptSignal());
   const { env, backend } = await environment(raw, options.jobs);
-  progress.log(backend.note ?? `backend: ${backend.description}`);
+  progress.log(backend.note);
   try {
     await body({ options, progress, env, mode });
   } finally {
@@ -131,6 +131,7 @@ function trainCommand(program: Command): void {
     .action(async (raw: Raw) => {
       const progress = createProgress(progressMode(raw));
       const { env, backend } = await environment(raw);
+      progress.log(backend.note);
       try {
         const out = await trainOne(toExperimentOptions({ ...raw, seeds: [raw.seed] }, interruptSignal()), raw.lambda, progress, env);
         if (raw.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
@@ -151,6 +152,7 @@ function explainCommand(program: Command): void {
   cmd.action(async (raw: Raw) => {
     const progress = createProgress(progressMode(raw));
     const { env, backend } = await environment(raw);
+    progress.log(backend.note);
     try {
       const options = toExperimentOptions({ ...raw, ...(raw.seed !== undefined ? { seeds: [raw.seed] } : {}) });
       const explicit = explicitOptions(cmd, options);

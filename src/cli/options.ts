@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultExperimentOptions as D, parseSeeds, parseShard, type ExperimentOptions } from '../experiment/index.ts';
 import { SELECTION_METRICS } from '../experiment/options.ts';
+import { BACKEND_CHOICES, defaultBackend } from './backend.ts';
 
 function int(name: string) {
   return (v: string): number => {
@@ -73,7 +74,10 @@ export function modelOptions(cmd: Command): Command {
     .option('--test-fraction <f>', 'held-out test fraction (stratified)', num('test-fraction'), D.testFraction)
     .option('--validation-fraction <f>', 'fraction of the training part held out for model selection', num('validation-fraction'), D.validationFraction)
     .addOption(new Option('--selection <metric>', 'what picks the kept epoch (never the test split)').choices([...SELECTION_METRICS]).default(D.selection))
-    .addOption(new Option('--backend <name>', 'kernels: cpu-threads (all cores, the same bits as cpu), cpu (one thread) or gpujs').choices(['cpu', 'cpu-threads', 'gpujs']).default('cpu-threads'))
+    .addOption(
+      new Option('--backend <name>', 'kernels: wasm (WebAssembly SIMD on all cores, float32 rounding), cpu-threads (all cores, the same bits as cpu), cpu (one thread) or gpujs')
+        .choices([...BACKEND_CHOICES]).default(defaultBackend()),
+    )
     .addOption(new Option('--gpujs-mode <mode>', 'gpu.js mode with --backend gpujs').choices(['auto', 'webgpu', 'headlessgl', 'webasm', 'cpu']).default('auto'))
     .option('--json', 'print the summary as JSON on stdout (no progress)', false)
     .option('--quiet', 'no progress output', false);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
-  backendInfo, getBackend, registeredPrimitives, registerKernel, setBackend, unregisterBackend, withBackend, type KernelImpl,
-} from '../../src/backend/index.ts';
+  availableBackends, BackendError, backendInfo, getBackend, registeredPrimitives, registerKernel, setBackend, unregisterBackend, withBackend, type KernelImpl,
+} from '../../src/backend/node.ts';
 import { add, matmulT, ones, tensor, type Aval, type ConvParams, type Tensor } from '../../src/index.ts';
 import { addPrim } from '../../src/ad/primitives/binary.ts';
 import { conv2dPrim } from '../../src/ad/primitives/conv.ts';
@@ -18,6 +18,8 @@ afterEach(() => {
 describe('backend registry', () => {
   it('withBackend restores the previous backend when the function throws', () => {
     setBackend('cpu');
+    // a backend is selectable once it registers something
+    registerKernel(SPY, addPrim, () => undefined);
     expect(() =>
       withBackend(SPY, () => {
         expect(getBackend()).toBe(SPY);
@@ -67,6 +69,24 @@ describe('backend registry', () => {
       registerKernel(SPY, conv2dPrim, (_args: readonly Tensor[], _params: MatmulFlags) => undefined);
     };
     expect(typeof typeErrorsOnly).toBe('function');
+  });
+
+  it('an unknown backend name gets a BackendError listing the available backends, and the current one stays', () => {
+    setBackend('cpu');
+    for (const select of [() => setBackend('no-such-backend'), () => withBackend('cpu_threads', () => 1), () => setBackend(undefined as never)]) {
+      let error: unknown;
+      try {
+        select();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as BackendError).code).toBe('backend');
+      expect((error as Error).message).toMatch(/unknown backend .*; available: cpu, /);
+      for (const name of ['cpu', 'cpu-threads', 'wasm', 'gpujs']) expect((error as Error).message).toContain(name);
+    }
+    expect(getBackend()).toBe('cpu');
+    expect(availableBackends()).toEqual(expect.arrayContaining(['cpu', 'cpu-threads', 'wasm', 'gpujs']));
   });
 
   it('backendInfo says when a backend has no kernels and everything runs on the cpu', () => {
