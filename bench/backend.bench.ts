@@ -27,7 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import {
   disposeGpujs, disposeThreads, disposeWasm, getThreads, gpujsInfo, gpujsModeUnavailable, GPUJS_BACKEND, setThreads, threadsInfo, THREADS_BACKEND, useGpujs,
-  useWasm, wasmInfo, WASM_BACKEND, withBackend, type GpujsRunMode,
+  resetWasmCounters, useWasm, wasmInfo, WASM_BACKEND, withBackend, type GpujsRunMode,
 } from '../src/backend/node.ts';
 import { conv2d, conv2dFilterAdjoint, conv2dInputAdjoint, convParams, grad, matmul, random, treeLeaves, type ConvParams, type Tensor } from '../src/index.ts';
 import { bceLoss, paperCnn, paperCnnParams, paperLayers, rewardedLoss, stepData, type PaperParams } from './paper-cnn.ts';
@@ -216,6 +216,22 @@ export interface EndToEndRow {
   readonly medianMs: number;
   readonly msPerImage: number;
   readonly samples: number;
+  /**
+   * wasm only, from one more step with the backend's counters cleared: the milliseconds spent
+   * copying operands into the wasm memory, the bytes copied, and the step's milliseconds.
+   */
+  readonly wasmCopy?: { readonly copyInMs: number; readonly copiedInBytes: number; readonly stepMs: number };
+}
+
+/** One more step of `fn` on the wasm backend, with its counters cleared: how much of it went into copying operands in. */
+async function wasmCopyCost(e: Engine, fn: () => void): Promise<EndToEndRow['wasmCopy']> {
+  resetWasmCounters();
+  const t0 = performance.now();
+  e.run(fn);
+  const stepMs = performance.now() - t0;
+  const d = wasmInfo().details as { copyInMs: number; copiedInBytes: number };
+  await yieldToEventLoop();
+  return { copyInMs: d.copyInMs, copiedInBytes: d.copiedInBytes, stepMs };
 }
 
 export async function endToEndRows(list: readonly Engine[], batch: number, hw: number, budgetMs: number): Promise<EndToEndRow[]> {
@@ -231,11 +247,13 @@ export async function endToEndRows(list: readonly Engine[], batch: number, hw: n
     if (!e.setup()) continue;
     for (const [task, fn] of tasks) {
       const t = await measure(`${task} ${e.label}`, () => e.run(fn), budgetMs, 3, 10);
+      const wasmCopy = e.backend === WASM_BACKEND ? await wasmCopyCost(e, fn) : undefined;
       rows.push({
         task, engine: e.label, backend: e.backend, mode: e.mode, ran: e.detail(), batch, size: hw,
-        medianMs: t.medianMs, msPerImage: t.medianMs / batch, samples: t.samples,
+        medianMs: t.medianMs, msPerImage: t.medianMs / batch, samples: t.samples, ...(wasmCopy ? { wasmCopy } : {}),
       });
-      console.log(`  ${task.padEnd(14)} ${e.label.padEnd(14)} ${(t.medianMs / batch).toFixed(1).padStart(8)} ms/image  (${t.medianMs.toFixed(0)} ms per batch of ${batch}, ${e.detail()})`);
+      const copy = wasmCopy ? `; copying in ${wasmCopy.copyInMs.toFixed(2)} ms (${(wasmCopy.copiedInBytes / 1e6).toFixed(1)} MB) = ${((100 * wasmCopy.copyInMs) / wasmCopy.stepMs).toFixed(2)}% of a step` : '';
+      console.log(`  ${task.padEnd(14)} ${e.label.padEnd(14)} ${(t.medianMs / batch).toFixed(1).padStart(8)} ms/image  (${t.medianMs.toFixed(0)} ms per batch of ${batch}, ${e.detail()}${copy})`);
     }
   }
   return rows;

@@ -4,7 +4,9 @@
  *   aligned  the same with −λ·mean cos²(∇ₓf, v) added to the loss, ∇ₓf taken with a vjp over the
  *            CT channel inside the loss (second-order AD), v a fixed random image.
  * Also a per-primitive time breakdown of one step of each (kernels only, via a profiling backend),
- * and the 128² plain step against PyTorch's 8 ms/image on this machine.
+ * the 128² plain step against PyTorch's 8 ms/image on this machine, and the same training steps
+ * on the wasm backend (one thread) with the share of each step spent copying operands into the
+ * wasm memory (the parameters are new tensors after every Adam update, as in training).
  *
  *   npx tsx bench/train.bench.ts     prints a table and writes bench/results/train.json
  *
@@ -19,6 +21,7 @@ import { Bench } from 'tinybench';
 import { concat, div, mean, mul, ones, random, slice, square, sub, sum, valueAndGrad, vjp, type Tensor } from '../src/index.ts';
 import { primitives } from '../src/ad/core.ts';
 import { getBackend, registerKernel, unregisterBackend, withBackend } from '../src/backend/registry.ts';
+import { disposeWasm, resetWasmCounters, useWasm, wasmInfo, WASM_BACKEND } from '../src/backend/node.ts';
 import * as nn from '../src/nn/index.ts';
 
 const BATCH = 8;
@@ -44,6 +47,8 @@ export interface TrainBenchResult {
   readonly vsPytorch: { readonly pytorchMsPerImage: number; readonly oursMsPerImage: number; readonly ratio: number };
   /** Per step: milliseconds and calls per primitive. */
   readonly profile: Record<string, Record<string, { ms: number; calls: number }>>;
+  /** The same steps on the wasm backend, one thread: per step, its time and the copying of operands into the wasm memory. */
+  readonly wasm: { readonly task: string; readonly msPerStep: number; readonly copyInMsPerStep: number; readonly copiedInMBPerStep: number; readonly copyShare: number }[];
 }
 
 type AnyTensor = Tensor<number[], 'f32'>;
@@ -128,6 +133,8 @@ export async function runTrainBench(sizes: readonly number[] = [64, 128]): Promi
   const profile: TrainBenchResult['profile'] = {};
   for (const t of tasks) profile[`${t.size}² ${t.kind}`] = profileStep(t.s.step);
 
+  const wasm = await wasmSteps(sizes);
+
   const perImage = (size: number, kind: Row['kind']) => rows.find((r) => r.size === size && r.kind === kind)!.msPerImage;
   const alignedOverPlain = Object.fromEntries(sizes.map((s) => [`${s}`, perImage(s, 'aligned') / perImage(s, 'plain')]));
   const ours128 = sizes.includes(128) ? perImage(128, 'plain') : NaN;
@@ -137,6 +144,7 @@ export async function runTrainBench(sizes: readonly number[] = [64, 128]): Promi
     alignedOverPlain,
     vsPytorch: { pytorchMsPerImage: PYTORCH_MS_PER_IMAGE_128, oursMsPerImage: ours128, ratio: ours128 / PYTORCH_MS_PER_IMAGE_128 },
     profile,
+    wasm,
   };
   print(result);
   const dir = resultsDir();
@@ -144,6 +152,36 @@ export async function runTrainBench(sizes: readonly number[] = [64, 128]): Promi
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   console.log(`\nwrote ${file}`);
   return result;
+}
+
+/** Training steps on the wasm backend (one thread), yielding between steps as training does; the copy-in share from its counters. */
+async function wasmSteps(sizes: readonly number[], steps = 6): Promise<TrainBenchResult['wasm']> {
+  useWasm({ threads: 1, select: false });
+  const out: TrainBenchResult['wasm'][number][] = [];
+  try {
+    for (const size of sizes) {
+      for (const kind of ['plain', 'aligned'] as const) {
+        const s = setup(size, kind);
+        for (let i = 0; i < 2; i++) {
+          withBackend(WASM_BACKEND, s.step);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        resetWasmCounters();
+        let ms = 0;
+        for (let i = 0; i < steps; i++) {
+          const t0 = performance.now();
+          withBackend(WASM_BACKEND, s.step);
+          ms += performance.now() - t0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        const d = wasmInfo().details as { copyInMs: number; copiedInBytes: number };
+        out.push({ task: `${size}² ${kind}`, msPerStep: ms / steps, copyInMsPerStep: d.copyInMs / steps, copiedInMBPerStep: d.copiedInBytes / steps / 1e6, copyShare: d.copyInMs / ms });
+      }
+    }
+  } finally {
+    disposeWasm();
+  }
+  return out;
 }
 
 function print(r: TrainBenchResult): void {
@@ -155,6 +193,9 @@ function print(r: TrainBenchResult): void {
   for (const [size, ratio] of Object.entries(r.alignedOverPlain)) console.log(`aligned / plain at ${size}²: ${ratio.toFixed(2)}x`);
   if (Number.isFinite(r.vsPytorch.ratio)) {
     console.log(`128² plain step: ${r.vsPytorch.oursMsPerImage.toFixed(1)} ms/image vs PyTorch ${r.vsPytorch.pytorchMsPerImage} ms/image (${r.vsPytorch.ratio.toFixed(1)}x)`);
+  }
+  for (const w of r.wasm) {
+    console.log(`wasm, 1 thread, ${w.task} step: ${w.msPerStep.toFixed(1)} ms; copying operands in ${w.copyInMsPerStep.toFixed(2)} ms (${w.copiedInMBPerStep.toFixed(1)} MB) = ${(100 * w.copyShare).toFixed(2)}% of the step`);
   }
   for (const [name, stats] of Object.entries(r.profile)) {
     const top = Object.entries(stats).slice(0, 8).map(([k, s]) => `${k} ${s.ms.toFixed(0)}`).join(', ');
