@@ -51,6 +51,28 @@ function seedVerdicts(model: ModelResult, feature: string): { first: boolean; te
   });
 }
 
+/**
+ * Whether the models learned the label at all: the lower end of balanced accuracy's 95% interval
+ * over seeds lies above chance (0.5); with one seed, the mean does. A row whose models did not
+ * learn it says nothing about the measures, whatever they find.
+ */
+export function learnedTheLabel(model: ModelResult): boolean {
+  const ba = model.balancedAccuracy;
+  return (ba.lo ?? ba.mean) > 0.5;
+}
+
+function notLearned(base: Omit<RecoveryRow, 'rankedFirst' | 'tenfold' | 'verdict' | 'text'>): RecoveryRow {
+  const ba = base.balancedAccuracy;
+  const interval = ba.lo === null || ba.hi === null ? '' : ` [${ba.lo.toFixed(3)}, ${ba.hi.toFixed(3)}]`;
+  return {
+    ...base,
+    rankedFirst: null,
+    tenfold: null,
+    verdict: 'not learned',
+    text: `The models did not learn this label (balanced accuracy ${ba.mean.toFixed(3)}${interval}, not above chance), so what the measures find here cannot show whether they recover its cause.`,
+  };
+}
+
 function rowFor(cause: string, model: ModelResult, visibleA: readonly number[]): RecoveryRow {
   const feature = CAUSE_FEATURE[cause] ?? null;
   const features = Object.keys(model.features);
@@ -64,6 +86,7 @@ function rowFor(cause: string, model: ModelResult, visibleA: readonly number[]):
     flowRatioToNoise: Object.fromEntries(features.map((f) => [f, model.features[f]!.flowRatioToNoise])),
   };
   const n = model.runs.length;
+  if (!learnedTheLabel(model)) return notLearned(base);
   if (feature === null) {
     const a = model.spanAlignment?.mean ?? 0;
     const unexplained = visibleA.length > 0 && visibleA.every((v) => a < v);
@@ -89,12 +112,12 @@ function rowFor(cause: string, model: ModelResult, visibleA: readonly number[]):
 }
 
 export function recoveryOf(byCause: ReadonlyMap<string, ModelResult>, seeds: readonly number[]): Recovery {
-  const visibleA = [...byCause].filter(([c]) => CAUSE_FEATURE[c] !== null).map(([, m]) => m.spanAlignment?.mean ?? 0);
+  const visibleA = [...byCause].filter(([c, m]) => CAUSE_FEATURE[c] !== null && learnedTheLabel(m)).map(([, m]) => m.spanAlignment?.mean ?? 0);
   const first = byCause.values().next().value as ModelResult;
   return {
     features: Object.keys(first.features),
     seeds: [...seeds],
-    criterion: `a visible cause is recovered when its feature has the largest F (the arc-length mean of S along the flow) and F ≥ ${TENFOLD}× the noise baseline in at least ${RANK_FIRST_SHARE * 100}% of the seeds; the hidden texture is unexplained when its A is below every visible cause's`,
+    criterion: `a visible cause is recovered when its feature has the largest F (the arc-length mean of S along the flow) and F ≥ ${TENFOLD}× the noise baseline in at least ${RANK_FIRST_SHARE * 100}% of the seeds; the hidden texture is unexplained when its A is below every visible cause's; a row whose models do not beat chance (balanced accuracy's 95% interval reaching 0.5) is not learned, and tests nothing`,
     rows: [...byCause].map(([cause, model]) => rowFor(cause, model, visibleA)),
   };
 }

@@ -17,6 +17,7 @@ const VERDICT_CLASS: Readonly<Record<RecoveryRow['verdict'], string>> = {
   'not recovered': 'pill-bad',
   'hidden: unexplained': 'pill-good',
   'hidden: explained': 'pill-bad',
+  'not learned': 'pill-warn',
 };
 
 /**
@@ -49,7 +50,7 @@ const matrixTable = (rec: Recovery, key: 'F' | 'S'): Markup => {
     const cells = (key === 'F' ? row.flowRatioToNoise : row.ratioToNoise);
     const hidden = row.feature === null;
     const rest = full
-      ? html`<td class="num">${stat(row.balancedAccuracy)}</td><td class="num${hidden ? ' strong' : ''}">${stat(row.spanAlignment)}</td><td class="num${hidden ? ' strong' : ''}">${stat(row.unexplained)}</td><td class="vcell">${pill(VERDICT_CLASS[row.verdict], row.verdict)}${hidden ? '' : html`<span class="note">first in ${seedShare(row.rankedFirst, n)} seeds, and ≥ 10× noise in ${seedShare(row.tenfold, n)}</span>`}</td>`
+      ? html`<td class="num">${stat(row.balancedAccuracy)}</td><td class="num${hidden ? ' strong' : ''}">${stat(row.spanAlignment)}</td><td class="num${hidden ? ' strong' : ''}">${stat(row.unexplained)}</td><td class="vcell">${pill(VERDICT_CLASS[row.verdict], row.verdict)}${hidden || row.rankedFirst === null ? '' : html`<span class="note">first in ${seedShare(row.rankedFirst, n)} seeds, and ≥ 10× noise in ${seedShare(row.tenfold, n)}</span>`}</td>`
       : '';
     return html`<tr${hidden ? html` class="hidden-row"` : ''}>${causeCell(row)}${rec.features.map((f) => ratioCell(cells[f], f === row.feature))}${rest}</tr>`;
   });

@@ -2,6 +2,7 @@
  * The verdicts of the recovery study and of the sanity checks, on synthetic per-seed results whose
  * answer is known: a cause's feature ranked first at ≥ 10× noise in every seed is recovered, one that
  * misses a seed is not; the hidden texture is "unexplained" when its A is below every visible cause's;
+ * a row whose models stay at chance is "not learned";
  * measures at the noise level pass the sanity check, and a feature far above it fails it.
  */
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,24 @@ describe('recovery verdicts', () => {
     const hiddenHigh = model([0, 1].map((s) => run(s, { brightness: 0.05, extent: 0.01, logAspectRatio: 0.005 }, 0.4)));
     expect(recoveryOf(new Map([['brightness', visible], ['texture', hiddenLow]]), [0, 1]).rows[1]).toMatchObject({ feature: null, verdict: 'hidden: unexplained', rankedFirst: null });
     expect(recoveryOf(new Map([['brightness', visible], ['texture', hiddenHigh]]), [0, 1]).rows[1]!.verdict).toBe('hidden: explained');
+  });
+
+  it('a row whose models do not beat chance is "not learned", whatever the measures find, and its A does not count as a visible cause\'s', () => {
+    const chance = (F: Record<string, number>, A: number) => model([0.47, 0.55, 0.49].map((ba, s) => ({ ...run(s, F, A), balancedAccuracy: ba })));
+    const visible = model([0, 1, 2].map((s) => run(s, { brightness: 0.05, extent: 0.01, logAspectRatio: 0.005 }, 0.3)));
+    const texture = chance({ brightness: 0.05, extent: 0.01, logAspectRatio: 0.005 }, 0.1);
+    const unlearnedShape = chance({ brightness: 0.001, extent: 0.001, logAspectRatio: 0.05 }, 0.01);
+    const r = recoveryOf(new Map([['brightness', visible], ['logAspectRatio', unlearnedShape], ['texture', texture]]), [0, 1, 2]);
+    const row = (c: string) => r.rows.find((x) => x.cause === c)!;
+    // the shape row ranks its own feature first at 50× noise, yet its models learned nothing
+    expect(row('logAspectRatio')).toMatchObject({ verdict: 'not learned', rankedFirst: null, tenfold: null });
+    expect(row('texture')).toMatchObject({ verdict: 'not learned', rankedFirst: null });
+    expect(row('texture').text).toMatch(/did not learn this label \(balanced accuracy 0\.503 \[/);
+    expect(row('brightness').verdict).toBe('recovered');
+    // with the unlearned shape row's A (0.01) left out, a learned texture with A 0.1 is below every visible cause's A (0.3)
+    const learnedTexture = model([0, 1, 2].map((s) => run(s, { brightness: 0.002, extent: 0.001, logAspectRatio: 0.001 }, 0.1)));
+    const r2 = recoveryOf(new Map([['brightness', visible], ['logAspectRatio', unlearnedShape], ['texture', learnedTexture]]), [0, 1, 2]);
+    expect(r2.rows.find((x) => x.cause === 'texture')!.verdict).toBe('hidden: unexplained');
   });
 
   it('an unknown or repeated cause gets a usage error naming it and the choices', () => {
