@@ -8,7 +8,7 @@
 export * from './index.ts';
 export {
   disposeThreads, getThreads, setThreads, threadsInfo, ThreadsError, THREADS_BACKEND, type ThreadsConfig, type ThreadsOptions,
-  disposeWasm, resetWasmCounters, useWasm, wasmInfo, WasmError, WASM_BACKEND, wasmEngineProblem, type WasmOptions,
+  disposeWasm, resetWasmCounters, useWasm, wasmInfo, WasmError, WASM_BACKEND, wasmEngineProblem, type WasmApi, type WasmEngine, type WasmMemory, type WasmModule, type WasmOptions,
 } from './backend/node.ts';
 
 /** Neural networks, with checkpoints on disk. */

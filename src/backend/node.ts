@@ -4,4 +4,4 @@ export {
   disposeThreads, getThreads, setThreads, threadsInfo, ThreadsError, THREADS_BACKEND, type ThreadsConfig, type ThreadsOptions,
 } from './threads.ts';
 export { disposeWasm, resetWasmCounters, useWasm, wasmInfo, WasmError, WASM_BACKEND, type WasmOptions } from './wasm.ts';
-export { wasmEngineProblem } from './wasm-module.ts';
+export { wasmEngineProblem, type WasmApi, type WasmEngine, type WasmMemory, type WasmModule } from './wasm-module.ts';

@@ -46,7 +46,8 @@ export interface WasmMemory {
   grow(pages: number): number;
 }
 export type WasmModule = object;
-interface WasmApi {
+/** The parts of the WebAssembly JS API the kernels use. */
+export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
