@@ -45,8 +45,15 @@ function parameterRandomisation(baseline: ModelGroup): ParameterRandomisation | 
   const ratios = [aRatio, ...Object.values(last.ratioToNoise), ...Object.values(last.flowRatioToNoise)];
   const verdict = atNoiseLevel(ratios) ? 'pass' : 'fail';
   const worst = Object.entries(last.ratioToNoise).map(([f, r]) => `${f} S ${fmt(r)}`).join(', ');
-  const text = `With every layer re-initialised (${last.layers.join(', ')}), A is ${fmt(aRatio)} the noise span's and ${worst} the noise level (means over ${baseline.results.length} seeds): ${verdict === 'pass' ? `all within ${NOISE_FACTOR}× of noise` : `not all within ${NOISE_FACTOR}× of noise, so part of what the measures find does not come from what the model learned`}.`;
+  const text = `With every layer re-initialised (${last.layers.join(', ')}), A is ${fmt(aRatio)} the noise span's and ${worst} the noise level (means over ${baseline.results.length} seeds): ${verdict === 'pass' ? `all within ${NOISE_FACTOR}× of noise` : `not all within ${NOISE_FACTOR}× of noise, so part of what the measures find does not come from what the model learned`}.${fallOfA(baseline, last.spanAlignment)}`;
   return { verdict, threshold: NOISE_FACTOR, text, steps };
+}
+
+/** How far A itself falls from the trained baseline to the fully re-initialised one: the randomised network as the stricter null. */
+function fallOfA(baseline: ModelGroup, randomised: SeedStat | null): string {
+  const trained = aStat('trained A', baseline.results.map((r) => r.run.spanAlignment));
+  if (trained === null || randomised === null || randomised.mean <= 0) return '';
+  return ` A itself falls from ${trained.mean.toFixed(3)} (trained) to ${randomised.mean.toFixed(3)}, ${(trained.mean / randomised.mean).toFixed(1)}× lower.`;
 }
 
 function labelRandomisation(shuffled: ModelGroup): (SanityCheck & { model: ModelResult }) {

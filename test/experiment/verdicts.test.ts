@@ -101,6 +101,8 @@ describe('sanity verdicts', () => {
     expect(pass.steps.map((s) => s.layers.length)).toEqual([1, 2]);
     expect(pass.steps[0]!.ratioToNoise.brightness!.mean).toBe(20);
     expect(sanityOf([group('baseline', 'none', stays)], [])!.parameterRandomisation!.verdict).toBe('fail');
+    // trained A 0.3, fully re-initialised A 0.006: the text gives the fall of A itself
+    expect(pass.text).toContain('A itself falls from 0.300 (trained) to 0.006, 50.0× lower.');
   });
 
   it('label randomisation fails when a feature stays far above noise in a model trained on shuffled labels', () => {
