@@ -1,12 +1,12 @@
 /**
  * --backend: where the kernels run. `wasm` (the default where the engine has WebAssembly SIMD)
  * runs the hot kernels as SIMD WebAssembly on all cores and rounds like float32; cpu-threads gives
- * the same bits as cpu on all cores; gpu.js computes in float32. A backend that cannot start says
- * why in the log line, and the run continues on cpu-threads.
+ * the same bits as cpu on all cores; gpu.js computes in float32. A wasm backend that cannot start
+ * says why in the log line, and the run continues on cpu-threads.
  */
 import { availableParallelism } from 'node:os';
 import {
-  backendInfo, disposeGpujs, disposeThreads, disposeWasm, setBackend, setThreads, THREADS_BACKEND, useGpujs, WASM_BACKEND, wasmEngineProblem,
+  backendInfo, disposeGpujs, disposeThreads, disposeWasm, setBackend, setThreads, THREADS_BACKEND, useGpujs, useWasm, WASM_BACKEND, wasmEngineProblem,
   type GpujsMode,
 } from '../backend/node.ts';
 
@@ -45,7 +45,9 @@ function useThreads(prefix = ''): SelectedBackend {
   return { note: `${prefix}backend: ${description}`, description, numerics: 'cpu', threadsPerWorker: shareCores, dispose: disposeThreads };
 }
 
-function useWasmBackend(): SelectedBackend {
+function useWasmBackend(threads?: number): SelectedBackend {
+  // a job worker's share of the cores: the wasm kernels split over as many threads as its pool has
+  if (threads !== undefined) useWasm({ threads, select: false });
   setBackend(WASM_BACKEND);
   const info = backendInfo();
   if (info.actual === 'cpu') return useThreads(`backend: wasm cannot start (${info.reason}); `);
@@ -64,7 +66,7 @@ function useWasmBackend(): SelectedBackend {
 
 export async function selectBackend(name: BackendChoice, mode: GpujsMode = 'auto', threads?: number): Promise<SelectedBackend> {
   if (threads !== undefined && (name === 'wasm' || name === 'cpu-threads')) setThreads(threads);
-  if (name === 'wasm') return useWasmBackend();
+  if (name === 'wasm') return useWasmBackend(threads);
   if (name === 'cpu-threads') return useThreads();
   if (name === 'gpujs') {
     const info = useGpujs({ mode });
