@@ -87,9 +87,18 @@ function rowFor(cause: string, model: ModelResult, visibleA: readonly number[]):
   };
   const n = model.runs.length;
   if (!learnedTheLabel(model)) return notLearned(base);
+  if (feature === null && visibleA.length === 0) {
+    return {
+      ...base,
+      rankedFirst: null,
+      tenfold: null,
+      verdict: 'hidden: untested',
+      text: 'The label depends on the hidden texture only, but no visible cause whose models learned their label is in the study, so there is no A to hold the texture\'s against.',
+    };
+  }
   if (feature === null) {
     const a = model.spanAlignment?.mean ?? 0;
-    const unexplained = visibleA.length > 0 && visibleA.every((v) => a < v);
+    const unexplained = visibleA.every((v) => a < v);
     return {
       ...base,
       rankedFirst: null,

@@ -52,8 +52,11 @@ function parameterRandomisation(baseline: ModelGroup): ParameterRandomisation | 
 /** How far A itself falls from the trained baseline to the fully re-initialised one: the randomised network as the stricter null. */
 function fallOfA(baseline: ModelGroup, randomised: SeedStat | null): string {
   const trained = aStat('trained A', baseline.results.map((r) => r.run.spanAlignment));
-  if (trained === null || randomised === null || randomised.mean <= 0) return '';
-  return ` A itself falls from ${trained.mean.toFixed(3)} (trained) to ${randomised.mean.toFixed(3)}, ${(trained.mean / randomised.mean).toFixed(1)}× lower.`;
+  if (trained === null || randomised === null) return '';
+  const a = (v: number) => v.toPrecision(3);
+  if (randomised.mean >= trained.mean) return ` A itself does not fall: ${a(trained.mean)} trained, ${a(randomised.mean)} re-initialised.`;
+  if (randomised.mean <= 0) return ` A itself falls from ${a(trained.mean)} (trained) to 0.`;
+  return ` A itself falls from ${a(trained.mean)} (trained) to ${a(randomised.mean)}, ${(trained.mean / randomised.mean).toFixed(1)}× lower.`;
 }
 
 function labelRandomisation(shuffled: ModelGroup): (SanityCheck & { model: ModelResult }) {

@@ -17,6 +17,7 @@ const VERDICT_CLASS: Readonly<Record<RecoveryRow['verdict'], string>> = {
   'not recovered': 'pill-bad',
   'hidden: unexplained': 'pill-good',
   'hidden: explained': 'pill-bad',
+  'hidden: untested': 'pill-warn',
   'not learned': 'pill-warn',
 };
 
@@ -68,7 +69,9 @@ const recoverySummary = (rec: Recovery): Markup => {
   const hidden = rec.rows.filter((r) => r.feature === null);
   const good = recovered.length === visible.length && hidden.every((r) => r.verdict === 'hidden: unexplained');
   const hiddenText = hidden.length === 0 ? '' : html` Hidden cause: ${joinMarkup(hidden.map((r) => html`${prettyFeature(r.cause)} ${pill(VERDICT_CLASS[r.verdict], r.verdict)}`), '; ')}.`;
-  return html`<div class="callout ${good ? 'good' : 'warn'}"><strong>Recovered ${recovered.length} of ${visible.length} visible cause${visible.length === 1 ? '' : 's'}.</strong>${hiddenText}<ul class="row-texts">${rec.rows.map((r) => html`<li><strong>${prettyFeature(r.cause)}:</strong> ${r.text}</li>`)}</ul><span class="muted">Criterion: ${rec.criterion}.</span></div>`;
+  const unlearned = visible.filter((r) => r.verdict === 'not learned').length;
+  const unlearnedText = unlearned === 0 ? '' : ` (${unlearned} not learned by the models, so untested)`;
+  return html`<div class="callout ${good ? 'good' : 'warn'}"><strong>Recovered ${recovered.length} of ${visible.length} visible cause${visible.length === 1 ? '' : 's'}${unlearnedText}.</strong>${hiddenText}<ul class="row-texts">${rec.rows.map((r) => html`<li><strong>${prettyFeature(r.cause)}:</strong> ${r.text}</li>`)}</ul><span class="muted">Criterion: ${rec.criterion}.</span></div>`;
 };
 
 export const recoverySection = (ctx: Context): SectionBody | null => {

@@ -364,7 +364,7 @@ export const RecoveryRow = z.object({
   /** Fraction of seeds in which the cause's feature has the largest F (or S, without flows), and is ≥ 10× noise. */
   rankedFirst: unit.nullable(),
   tenfold: unit.nullable(),
-  verdict: z.enum(['recovered', 'not recovered', 'hidden: unexplained', 'hidden: explained', 'not learned']),
+  verdict: z.enum(['recovered', 'not recovered', 'hidden: unexplained', 'hidden: explained', 'hidden: untested', 'not learned']),
   text: nonEmpty,
 });
 export type RecoveryRow = z.infer<typeof RecoveryRow>;

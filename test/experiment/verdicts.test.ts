@@ -74,6 +74,10 @@ describe('recovery verdicts', () => {
     const learnedTexture = model([0, 1, 2].map((s) => run(s, { brightness: 0.002, extent: 0.001, logAspectRatio: 0.001 }, 0.1)));
     const r2 = recoveryOf(new Map([['brightness', visible], ['logAspectRatio', unlearnedShape], ['texture', learnedTexture]]), [0, 1, 2]);
     expect(r2.rows.find((x) => x.cause === 'texture')!.verdict).toBe('hidden: unexplained');
+    // with no learned visible cause to compare with, a learned texture row is untested, not "explained"
+    const alone = recoveryOf(new Map([['logAspectRatio', unlearnedShape], ['texture', learnedTexture]]), [0, 1, 2]);
+    expect(alone.rows.find((x) => x.cause === 'texture')).toMatchObject({ verdict: 'hidden: untested', rankedFirst: null });
+    expect(recoveryOf(new Map([['texture', learnedTexture]]), [0, 1, 2]).rows[0]!.verdict).toBe('hidden: untested');
   });
 
   it('an unknown or repeated cause gets a usage error naming it and the choices', () => {
@@ -102,7 +106,10 @@ describe('sanity verdicts', () => {
     expect(pass.steps[0]!.ratioToNoise.brightness!.mean).toBe(20);
     expect(sanityOf([group('baseline', 'none', stays)], [])!.parameterRandomisation!.verdict).toBe('fail');
     // trained A 0.3, fully re-initialised A 0.006: the text gives the fall of A itself
-    expect(pass.text).toContain('A itself falls from 0.300 (trained) to 0.006, 50.0× lower.');
+    expect(pass.text).toContain('A itself falls from 0.300 (trained) to 0.00600, 50.0× lower.');
+    // a re-initialised A above the trained one is said to not fall, never "0.8× lower"
+    const rises = [0, 1, 2].map((s) => run(s, { brightness: 0.05, extent: 0.01, logAspectRatio: 0.005 }, 0.3, [step(['logit'], 20, 0.1), step(['logit', 'conv1'], 20, 0.4)]));
+    expect(sanityOf([group('baseline', 'none', rises)], [])!.parameterRandomisation!.text).toContain('A itself does not fall: 0.300 trained, 0.400 re-initialised.');
   });
 
   it('label randomisation fails when a feature stays far above noise in a model trained on shuffled labels', () => {
