@@ -7,8 +7,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  backendInfo, disposeThreads, disposeWasm, getThreads, setThreads, useWasm, wasmEngineProblem, wasmInfo, WASM_BACKEND, withBackend,
+  backendInfo, disposeThreads, disposeWasm, getThreads, registeredPrimitives, setThreads, useWasm, wasmEngineProblem, wasmInfo, WASM_BACKEND, withBackend,
 } from '../../src/backend/node.ts';
+import { BINARY_CODES, UNARY_CODES } from '../../src/backend/wasm-ops.ts';
 import { locateKernels } from '../../src/backend/wasm-module.ts';
 import {
   abs, add, ArgumentError, avgPool2d, avgPool2dAdjoint, conv2d, conv2dFilterAdjoint, conv2dInputAdjoint, convParams, div, elu, equal, exp, greater,
@@ -77,6 +78,13 @@ describe('the wasm backend', () => {
     const info = withBackend(WASM_BACKEND, () => backendInfo());
     expect(info).toMatchObject({ backend: WASM_BACKEND, actual: 'wasm SIMD, 1 thread', reason: null });
     expect(info.details?.kernels).toBe(kernelsPath);
+  });
+
+  it('registers a kernel for each elementwise code the module has, by a primitive of that name, beside matmul, the convolutions, pooling, where and sum', () => {
+    const names = registeredPrimitives(WASM_BACKEND).map((p) => p.name).sort();
+    const expected = ['matmul', 'conv2d', 'conv2dInputAdjoint', 'conv2dFilterAdjoint', 'avgPool2d', 'avgPool2dAdjoint', 'where', 'sum', ...Object.keys(UNARY_CODES), ...Object.keys(BINARY_CODES)];
+    // a primitive renamed on one side only would drop its kernel without this check
+    expect(names).toEqual(expected.sort());
   });
 
   it('matmul equals the reference within the f32 sum bound, for every transpose flag and a shared operand', () => {
